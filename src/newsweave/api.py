@@ -1,0 +1,61 @@
+"""The Python API for notebooks and scripts; the CLI is a thin layer over these functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import brief as brief_mod
+from . import render
+from .ingest import IngestReport, JsonFields
+from .ingest import ingest as _ingest
+from .model import Brief, RawDoc
+from .pipeline import Options
+from .pipeline import run as _run
+from .workspace import DEFAULT_DIR, Workspace
+
+
+def open_workspace(path: str | Path = DEFAULT_DIR) -> Workspace:
+    """Open (or create) a workspace folder."""
+    return Workspace(path)
+
+
+def sample_corpus() -> Path:
+    """The folder of fictional sample articles shipped with the package (used by `make demo`)."""
+    return Path(str(resources.files("newsweave").joinpath("sample")))
+
+
+def ingest(workspace: Workspace, paths: Iterable[str | Path] = (), records: Iterable[RawDoc | dict[str, Any]] = (),
+           fields: JsonFields | None = None, **kwargs: Any) -> IngestReport:
+    """Ingest files/folders and in-memory records (RawDoc or dicts with text/html, title, url, ...)."""
+    raws = [r if isinstance(r, RawDoc) else RawDoc(source=str(r.get("url") or r.get("source_path") or "record"),
+                                                   text=r.get("text"), html=r.get("html"), title=r.get("title"),
+                                                   url=r.get("url"), outlet=r.get("source") or r.get("outlet"),
+                                                   published=r.get("published"))
+            for r in records]
+    return _ingest(workspace, paths, raws, fields=fields, **kwargs)
+
+
+def run(workspace: Workspace, options: Options | None = None, **kwargs: Any) -> Brief:
+    """Run the whole pipeline over the workspace; returns the brief as objects."""
+    return _run(workspace, options, **kwargs)
+
+
+def to_dict(brief: Brief) -> dict[str, Any]:
+    """The brief as the brief.json document (schema newsweave.brief/1)."""
+    return brief_mod.to_dict(brief)
+
+
+def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
+    """Write brief.json, brief.md and brief.html into `out_dir`; returns their paths."""
+    doc = brief if isinstance(brief, dict) else brief_mod.to_dict(brief)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "brief.json", "md": out / "brief.md", "html": out / "brief.html"}
+    paths["json"].write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    paths["md"].write_text(render.to_markdown(doc), encoding="utf-8")
+    paths["html"].write_text(render.to_html(doc), encoding="utf-8")
+    return paths

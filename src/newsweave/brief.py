@@ -1,0 +1,99 @@
+"""The brief as data: `Brief` objects to the versioned JSON of ../contract (schema newsweave.brief/1)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from importlib import resources
+from typing import Any
+
+from .model import Brief, CopyRelation, StoryBrief
+
+SCHEMA_ID = "newsweave.brief/1"
+
+
+def _story_dict(sb: StoryBrief) -> dict[str, Any]:
+    s = sb.story
+    return {
+        "id": s.id,
+        "headline": s.headline,
+        "start": s.start,
+        "end": s.end,
+        "articles": list(s.articles),
+        "independent_sources": s.independent_sources,
+        "summary": [asdict(x) for x in sb.summary],
+        "key_facts": [asdict(x) for x in sb.key_facts],
+        "entities": [asdict(x) for x in sb.entities],
+        "quotes": [asdict(x) for x in sb.quotes],
+        "claims": [asdict(x) for x in sb.claims],
+        "timeline": [asdict(x) for x in sb.timeline],
+    }
+
+
+def _copies_of(article_id: str, copies: list[CopyRelation]) -> list[dict[str, Any]]:
+    return [
+        {"of": c.of, "kind": c.kind, "share": round(c.share, 3), "reason": c.reason,
+         "evidence": [list(e) for e in c.evidence]}
+        for c in copies if c.article == article_id
+    ]
+
+
+def to_dict(brief: Brief) -> dict[str, Any]:
+    """The brief.json document."""
+    return {
+        "schema": SCHEMA_ID,
+        "generated_at": brief.generated_at,
+        "articles": [
+            {
+                "id": a.id, "source": a.source, "url": a.url, "outlet": a.outlet, "title": a.title,
+                "published": a.published, "language": a.language, "author": a.author,
+                "sentences": list(a.sentences), "paragraph_of": list(a.paragraph_of),
+                "copies": _copies_of(a.id, brief.copies), "flags": list(a.flags),
+                "removed": [asdict(r) for r in a.removed],
+            }
+            for a in brief.articles
+        ],
+        "stories": [_story_dict(sb) for sb in brief.stories],
+    }
+
+
+def to_json(brief: Brief) -> str:
+    return json.dumps(to_dict(brief), ensure_ascii=False, indent=2)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of brief.json, shipped with the package (docs/brief-schema.json is a copy)."""
+    return json.loads(resources.files("newsweave").joinpath("schema/brief-v1.schema.json").read_text())
+
+
+def validate(doc: dict[str, Any]) -> list[str]:
+    """Problems of a brief.json document against the schema and its references; empty when valid."""
+    import jsonschema
+
+    problems = [f"{'/'.join(map(str, e.path)) or '(root)'}: {e.message}"
+                for e in jsonschema.Draft202012Validator(json_schema()).iter_errors(doc)]
+    sentences = {a["id"]: len(a["sentences"]) for a in doc.get("articles", [])}
+
+    def ref(where: str, article: str, sentence: int | None = None) -> None:
+        if article not in sentences:
+            problems.append(f"{where}: unknown article {article}")
+        elif sentence is not None and not 0 <= sentence < sentences[article]:
+            problems.append(f"{where}: article {article} has no sentence {sentence}")
+
+    for a in doc.get("articles", []):
+        for c in a["copies"]:
+            ref(f"article {a['id']} copies", c["of"])
+    for s in doc.get("stories", []):
+        for aid in s["articles"]:
+            ref(f"story {s['id']}", aid)
+        for i, x in enumerate(s["summary"]):
+            for c in x["citations"]:
+                ref(f"story {s['id']} summary {i}", c["article"], c["sentence"])
+        for q in s["quotes"]:
+            ref(f"story {s['id']} quote", q["article"], q["sentence"])
+        for c in s["claims"]:
+            for d in c["disputes"]:
+                ref(f"story {s['id']} claim {c['id']} dispute", d["article"], d["sentence"])
+        for t in s["timeline"]:
+            ref(f"story {s['id']} timeline", t["article"], t["sentence"])
+    return problems

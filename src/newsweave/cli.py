@@ -1,0 +1,154 @@
+"""`newsweave ...`: a thin command line over the Python API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import api
+from .ingest import IngestReport, InputError, JsonFields, read_stdin
+from .pipeline import Options
+from .workspace import DEFAULT_DIR
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a pile of news reports into one "
+                  "trustworthy, sourced account per story.")
+out = Console()
+err = Console(stderr=True, highlight=False)
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=True,
+                    disable=quiet or not err.is_terminal)
+
+
+def _do_ingest(ws: api.Workspace, inputs: list[str], fields: JsonFields, quiet: bool) -> IngestReport:
+    paths = [p for p in inputs if p != "-"]
+    records = [read_stdin()] if "-" in inputs else []
+    with _progress(quiet) as progress:
+        task = progress.add_task("ingest", total=None)
+
+        def on_progress(source: str) -> None:
+            progress.update(task, advance=1, description=f"ingest {Path(source).name[:40]}")
+
+        def on_error(e: InputError) -> None:
+            err.print(f"[yellow]skipped[/] {e.source}: {e.reason}", markup=True, highlight=False)
+
+        report = api.ingest(ws, paths, records, fields=fields, on_progress=on_progress, on_error=on_error)
+    if not quiet:
+        err.print(f"{len(report.added)} added, {len(report.existing)} already there, "
+                  f"{report.skipped_inputs} inputs already done, {len(report.errors)} failed"
+                  + (f", {len(report.not_fetched)} feed links not fetched" if report.not_fetched else ""))
+    return report
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="Files, folders, or - for standard input.")],
+    workspace: WorkspaceOpt = Path(DEFAULT_DIR),
+    text_field: Annotated[str, typer.Option(help="JSON field with the article text.")] = "text",
+    html_field: Annotated[str, typer.Option(help="JSON field with the article HTML.")] = "html",
+    title_field: Annotated[str, typer.Option(help="JSON field with the title.")] = "title",
+    url_field: Annotated[str, typer.Option(help="JSON field with the URL.")] = "url",
+    date_field: Annotated[str, typer.Option(help="JSON field with the publication date.")] = "published",
+    source_field: Annotated[str, typer.Option(help="JSON field with the outlet name.")] = "source",
+    quiet: QuietOpt = False,
+) -> None:
+    """Read articles into the workspace (resumable; re-ingesting adds nothing)."""
+    fields = JsonFields(url=url_field, title=title_field, text=text_field, html=html_field,
+                        published=date_field, source=source_field)
+    with api.open_workspace(workspace) as ws:
+        report = _do_ingest(ws, inputs, fields, quiet)
+    raise typer.Exit(1 if report.errors else 0)
+
+
+@app.command("ls")
+def list_articles(workspace: WorkspaceOpt = Path(DEFAULT_DIR)) -> None:
+    """List the articles in the workspace."""
+    with api.open_workspace(workspace) as ws:
+        table = Table("id", "outlet", "published", "lang", "sentences", "title", "flags", box=None)
+        for a in ws.articles():
+            table.add_row(a.id, a.outlet or "—", a.published or "—", a.language, str(len(a.sentences)),
+                          (a.title or a.sentences[0])[:70], ", ".join(a.flags))
+    out.print(table)
+
+
+@app.command()
+def export(workspace: WorkspaceOpt = Path(DEFAULT_DIR)) -> None:
+    """Write every article as one JSON object per line to standard output."""
+    with api.open_workspace(workspace) as ws:
+        for a in ws.articles():
+            record = {"id": a.id, "source": a.source, "url": a.url, "outlet": a.outlet, "title": a.title,
+                      "published": a.published, "language": a.language, "author": a.author,
+                      "sentences": a.sentences, "flags": a.flags,
+                      "removed": [r.__dict__ for r in a.removed]}
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[str] | None, typer.Argument(help="Files or folders to ingest first.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write brief.json/.md/.html.")] = Path("brief"),
+    workspace: Annotated[Path | None, typer.Option("--workspace", "-w",
+                                                   help="Workspace folder (default: OUT/workspace).")] = None,
+    sample: Annotated[bool, typer.Option(help="Use the bundled sample corpus as input.")] = False,
+    sentences: Annotated[int, typer.Option(help="Summary length in sentences.")] = 5,
+    words: Annotated[int | None, typer.Option(help="Summary length in words (instead of sentences).")] = None,
+    writer: Annotated[str, typer.Option(help="extractive (default) or llm.")] = "extractive",
+    llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint for --writer llm.")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Ingest INPUTs (if any), run every stage, and write the brief."""
+    paths = list(inputs or [])
+    if sample:
+        paths.append(str(api.sample_corpus()))
+    ws_path = workspace or out_dir / "workspace"
+    options = Options(sentences=sentences, words=words, writer=writer, llm_url=llm_url)
+    failed = False
+    with api.open_workspace(ws_path) as ws:
+        if paths:
+            failed = not _do_ingest(ws, paths, JsonFields(), quiet).ok
+        if ws.count() == 0:
+            err.print("no articles in the workspace: give INPUT files or folders, or --sample")
+            raise typer.Exit(2)
+        with _progress(quiet) as progress:
+            tasks: dict[str, int] = {}
+
+            def on_step(name: str, done: int, total: int) -> None:
+                if name not in tasks:
+                    tasks[name] = progress.add_task(name, total=total)
+                progress.update(tasks[name], completed=done, total=total)
+
+            brief = api.run(ws, options, on_step=on_step)
+        written = api.write_brief(brief, out_dir)
+    if not quiet:
+        err.print(f"{len(brief.articles)} articles, {len(brief.stories)} stories")
+    out.print(f"brief written to {written['html']}\n  also {written['md']} and {written['json']}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("search")
+def search(query: str, workspace: WorkspaceOpt = Path(DEFAULT_DIR), limit: int = 20) -> None:
+    """Full-text search over the workspace (SQLite FTS5 syntax)."""
+    with api.open_workspace(workspace) as ws:
+        try:
+            ids = ws.search(query, limit)
+        except Exception as e:  # FTS5 syntax errors come as sqlite3.OperationalError
+            err.print(f"bad query: {e}")
+            raise typer.Exit(2) from None
+        for a in ws.articles(ids):
+            out.print(f"{a.id}  {a.outlet or '—'}  {(a.title or a.sentences[0])[:80]}", markup=False)
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()

@@ -1,0 +1,176 @@
+"""The one small data model every stage reads and extends.
+
+Stages never mutate another stage's objects; each returns new objects keyed by article id and
+sentence index, so a citation (article id, sentence index) is the common currency of the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Removal:
+    """A line the cleaner removed, and why (kept so a user can audit the cleaning)."""
+
+    line: str
+    reason: str
+
+
+@dataclass
+class RawDoc:
+    """What a reader yields before cleaning: text or HTML plus whatever metadata the input had."""
+
+    source: str
+    text: str | None = None
+    html: str | None = None
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    author: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class Article:
+    id: str
+    source: str
+    text: str
+    sentences: list[str]
+    outlet: str | None = None
+    title: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    language: str = "en"
+    url: str | None = None
+    author: str | None = None
+    raw_text: str = ""
+    paragraph_of: list[int] = field(default_factory=list)  # paragraph index of each sentence
+    flags: list[str] = field(default_factory=list)
+    removed: list[Removal] = field(default_factory=list)
+
+    @property
+    def lead(self) -> str:
+        return " ".join(self.sentences[:2])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Article:
+        d = dict(d)
+        d["removed"] = [Removal(**r) if isinstance(r, dict) else r for r in d.get("removed", [])]
+        return cls(**d)
+
+
+@dataclass
+class Citation:
+    article: str
+    sentence: int
+
+
+@dataclass
+class CopyRelation:
+    """`article` copies `of`; `share` is the part of `article` covered by `of`."""
+
+    article: str
+    of: str
+    kind: str  # exact | near-verbatim | partial | rewrite | translation
+    share: float
+    evidence: list[tuple[int, int, float]] = field(default_factory=list)  # (sentence here, sentence there, sim)
+    reason: str = ""
+
+
+@dataclass
+class Story:
+    id: str
+    articles: list[str]
+    headline: str = ""
+    start: str | None = None
+    end: str | None = None
+    independent_sources: int = 0
+
+
+@dataclass
+class Entity:
+    id: str
+    name: str
+    type: str
+    aliases: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+    mentions: int = 0
+
+
+@dataclass
+class Quote:
+    speaker: str | None  # entity id
+    speaker_name: str
+    text: str
+    kind: str  # direct | reported
+    cue: str | None
+    article: str
+    sentence: int
+
+
+@dataclass
+class Dispute:
+    by: str | None
+    by_name: str
+    relation: str  # denies | contradicts | questions
+    text: str
+    article: str
+    sentence: int
+
+
+@dataclass
+class Claim:
+    id: str
+    text: str
+    articles: list[str]
+    independent_sources: int
+    attributed_to: list[str] = field(default_factory=list)
+    disputes: list[Dispute] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class SummarySentence:
+    text: str
+    citations: list[Citation]
+    also: list[Citation] = field(default_factory=list)  # other articles saying the same
+
+
+@dataclass
+class TimelineEntry:
+    date: str | None
+    text: str
+    article: str
+    sentence: int
+
+
+@dataclass
+class KeyFact:
+    text: str
+    independent_sources: int
+    citations: list[Citation] = field(default_factory=list)
+
+
+@dataclass
+class StoryBrief:
+    story: Story
+    summary: list[SummarySentence] = field(default_factory=list)
+    key_facts: list[KeyFact] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+@dataclass
+class Brief:
+    articles: list[Article]
+    copies: list[CopyRelation]
+    stories: list[StoryBrief]
+    generated_at: str

@@ -1,0 +1,230 @@
+"""The workspace: one SQLite file (WAL mode) that every stage reads from and writes to.
+
+Each write is its own transaction, so a run killed at any point leaves every committed article intact
+and the next run resumes where it stopped. Stages keep their results in their own tables, created on
+first use with `ensure_schema`, and cache per-text analyses in `analysis` (keyed by the text hash, so an
+exact copy reuses its original's analysis).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .model import Article
+
+DEFAULT_DIR = ".newsweave"
+DB_NAME = "workspace.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    seq INTEGER UNIQUE,
+    source TEXT NOT NULL,
+    url TEXT,
+    outlet TEXT,
+    title TEXT,
+    published TEXT,
+    language TEXT,
+    author TEXT,
+    text_hash TEXT NOT NULL,
+    raw_text TEXT,
+    clean_text TEXT NOT NULL,
+    sentences TEXT NOT NULL,
+    paragraph_of TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    removed TEXT NOT NULL,
+    ingested_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+CREATE TABLE IF NOT EXISTS article_sources (
+    article_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (article_id, source)
+);
+CREATE TABLE IF NOT EXISTS inputs (
+    input_key TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    detail TEXT,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outlet_lines (
+    outlet TEXT NOT NULL,
+    line TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (outlet, line)
+);
+CREATE TABLE IF NOT EXISTS analysis (
+    text_hash TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (text_hash, stage)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, clean_text, content='articles',
+    content_rowid='seq');
+CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, clean_text) VALUES (new.seq, new.title, new.clean_text);
+END;
+"""
+
+
+class Workspace:
+    """A folder holding `workspace.sqlite`. Open with `Workspace(path)`; close with `.close()` or `with`."""
+
+    def __init__(self, path: str | Path = DEFAULT_DIR) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.path / DB_NAME
+        self.conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(_SCHEMA)
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def ensure_schema(self, sql: str) -> None:
+        """Create a stage's own tables (idempotent SQL: CREATE ... IF NOT EXISTS)."""
+        self.conn.executescript(sql)
+
+    # -- articles ---------------------------------------------------------------------------------
+
+    def add_article(self, article: Article, text_hash: str) -> bool:
+        """Store an article; False when it is already there (the source is remembered as an alias)."""
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (article.id, article.source))
+            if c.execute("SELECT 1 FROM articles WHERE id=?", (article.id,)).fetchone():
+                return False
+            seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM articles").fetchone()[0]
+            c.execute(
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.id, seq, article.source, article.url, article.outlet, article.title,
+                    article.published, article.language, article.author, text_hash, article.raw_text,
+                    article.text, json.dumps(article.sentences), json.dumps(article.paragraph_of),
+                    json.dumps(article.flags), json.dumps([r.__dict__ for r in article.removed]), time.time(),
+                ),
+            )
+            if article.outlet:
+                for line in _short_lines(article.raw_text):
+                    c.execute(
+                        "INSERT INTO outlet_lines VALUES (?, ?, 1) ON CONFLICT(outlet, line) DO UPDATE SET n=n+1",
+                        (article.outlet, line),
+                    )
+        return True
+
+    def has_article(self, article_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
+
+    def outlet_lines(self, outlet: str | None, min_count: int = 2) -> frozenset[str]:
+        """Lines that at least `min_count` stored articles of this outlet share."""
+        if not outlet:
+            return frozenset()
+        rows = self.conn.execute("SELECT line FROM outlet_lines WHERE outlet=? AND n>=?", (outlet, min_count))
+        return frozenset(r[0] for r in rows)
+
+    def articles(self, ids: Iterable[str] | None = None) -> list[Article]:
+        """Articles in ingest order (all of them, or those with the given ids)."""
+        if ids is None:
+            rows = self.conn.execute("SELECT * FROM articles ORDER BY seq").fetchall()
+        else:
+            wanted = list(dict.fromkeys(ids))
+            rows = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start: start + 500]
+                q = f"SELECT * FROM articles WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY seq"
+                rows.extend(self.conn.execute(q, chunk).fetchall())
+            rows.sort(key=lambda r: r["seq"])
+        return [_row_to_article(r) for r in rows]
+
+    def article_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY seq")]
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def text_hash(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT text_hash FROM articles WHERE id=?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def search(self, query: str, limit: int = 20) -> list[str]:
+        """Article ids matching an FTS5 query, best first."""
+        rows = self.conn.execute(
+            "SELECT a.id FROM articles_fts f JOIN articles a ON a.seq=f.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
+            (query, limit),
+        )
+        return [r[0] for r in rows]
+
+    # -- inputs (resume) -------------------------------------------------------------------------
+
+    def input_done(self, key: str) -> bool:
+        row = self.conn.execute("SELECT status FROM inputs WHERE input_key=?", (key,)).fetchone()
+        return row is not None and row[0] == "done"
+
+    def mark_input(self, key: str, source: str, status: str, detail: str = "") -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)", (key, source, status, detail, time.time())
+        )
+
+    # -- per-text analysis cache and small state -------------------------------------------------
+
+    def get_analysis(self, text_hash: str, stage: str) -> Any | None:
+        row = self.conn.execute(
+            "SELECT data FROM analysis WHERE text_hash=? AND stage=?", (text_hash, stage)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_analysis(self, text_hash: str, stage: str, data: Any) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?)", (text_hash, stage, json.dumps(data))
+        )
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+
+def _short_lines(raw: str) -> list[str]:
+    return list({ln.strip().lower() for ln in raw.split("\n") if 0 < len(ln.strip()) <= 200})
+
+
+def _row_to_article(r: sqlite3.Row) -> Article:
+    from .model import Removal
+
+    return Article(
+        id=r["id"], source=r["source"], url=r["url"], outlet=r["outlet"], title=r["title"],
+        published=r["published"], language=r["language"], author=r["author"], raw_text=r["raw_text"] or "",
+        text=r["clean_text"], sentences=json.loads(r["sentences"]), paragraph_of=json.loads(r["paragraph_of"]),
+        flags=json.loads(r["flags"]), removed=[Removal(**d) for d in json.loads(r["removed"])],
+    )
