@@ -25,7 +25,7 @@ def open_workspace(path: str | Path = DEFAULT_DIR) -> Workspace:
 
 def sample_corpus() -> Path:
     """The folder of fictional sample articles shipped with the package (used by `make demo`)."""
-    return Path(str(resources.files("newsweave").joinpath("sample")))
+    return Path(str(resources.files("newsweave").joinpath("sample", "articles")))
 
 
 def ingest(workspace: Workspace, paths: Iterable[str | Path] = (), records: Iterable[RawDoc | dict[str, Any]] = (),
