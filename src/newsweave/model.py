@@ -140,6 +140,8 @@ class SummarySentence:
     text: str
     citations: list[Citation]
     also: list[Citation] = field(default_factory=list)  # other articles saying the same
+    written: bool = False  # True when an LLM writer reworded it (then checked against `citations`)
+    flags: list[str] = field(default_factory=list)  # "disputed", "dispute" (a denial), "writer-fallback"
 
 
 @dataclass
@@ -148,6 +150,9 @@ class TimelineEntry:
     text: str
     article: str
     sentence: int
+    expression: str = ""  # the date as written ("last October"), resolved against the publication date
+    precision: str = "day"  # day | week | month | year: how much of `date` the expression really gives
+    also: list[Citation] = field(default_factory=list)  # other articles reporting the same event
 
 
 @dataclass

@@ -1,9 +1,16 @@
-"""Render a brief as Markdown and as one self-contained HTML file (no external assets, all text escaped)."""
+"""Render a brief as Markdown and as one self-contained HTML file (no external assets, all text escaped).
+
+Both renderers read the brief.json document (newsweave.brief.to_dict), so what a user reads is exactly
+what scripts read. Every string that came from an article (titles, sentences, outlets, URLs, names) is
+untrusted: Markdown gets it inert (no HTML, links or emphasis), HTML gets it through Jinja autoescaping,
+and only http(s) URLs ever become links.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -15,74 +22,137 @@ _env = Environment(
 )
 
 
+def safe_url(url: Any) -> str | None:
+    """The URL when it is a plain http(s) address, else None (no javascript:, data: or relative links)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or re.search(r"[\s\"'<>`]", url):
+        return None
+    return url
+
+
+def when(entry: dict[str, Any]) -> str:
+    """A timeline date shown no more precisely than the text gave it."""
+    date, precision = entry.get("date"), entry.get("precision", "day")
+    if not date:
+        return "undated"
+    return {"year": date[:4], "month": date[:7], "week": f"week of {date}"}.get(precision, date)
+
+
+def speakers(story: dict[str, Any]) -> list[dict[str, Any]]:
+    """Quotes grouped by speaker (entity when known, else the name as written), with the speaker's roles,
+    most quoted first."""
+    entities = {e["id"]: e for e in story.get("entities", [])}
+    groups: dict[str, dict[str, Any]] = {}
+    for q in story.get("quotes", []):
+        ent = entities.get(q.get("speaker") or "")
+        key = ent["id"] if ent else "name:" + q["speaker_name"].strip().lower()
+        g = groups.setdefault(key, {"name": ent["name"] if ent else q["speaker_name"],
+                                    "roles": list(ent["roles"]) if ent else [], "quotes": []})
+        g["quotes"].append(q)
+    return sorted(groups.values(), key=lambda g: -len(g["quotes"]))
+
+
 def _md(text: Any) -> str:
     """Article text made inert in Markdown: no HTML, links or emphasis from untrusted input."""
     s = str(text if text is not None else "")
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_\[\]#|])", r"\\\1", s).replace("\n", " ")
+    return re.sub(r"([\\`*_\[\]#|!])", r"\\\1", s).replace("\n", " ")
 
 
 def _cite(c: dict[str, Any], short: dict[str, str]) -> str:
-    return f"[{short.get(c['article'], c['article'])}:{c['sentence']}]"
+    return f"[{short.get(c['article'], _md(c['article']))}:{c['sentence']}]"
+
+
+def _cites(cs: list[dict[str, Any]], short: dict[str, str]) -> str:
+    return " ".join(_cite(c, short) for c in cs)
+
+
+def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) -> list[str]:
+    span = " to ".join(dict.fromkeys(x for x in (s.get("start"), s.get("end")) if x)) or "undated"
+    out = [f"## {_md(s['headline'])}", "",
+           f"{len(s['articles'])} articles, {s['independent_sources']} independent sources; {span}.", ""]
+    if s["summary"]:
+        out += ["### Summary", ""]
+        for x in s["summary"]:
+            marks = " (denial)" if "dispute" in x.get("flags", []) else ""
+            marks += " (disputed, see below)" if "disputed" in x.get("flags", []) else ""
+            marks += " (reworded by the writer)" if x.get("written") else ""
+            also = f" — also {_cites(x['also'], short)}" if x.get("also") else ""
+            out.append(f"- {_md(x['text'])} {_cites(x['citations'], short)}{marks}{also}")
+        out.append("")
+    if s.get("key_facts"):
+        out += ["### Key facts", ""]
+        out += [f"- {_md(k['text'])} — {k['independent_sources']} independent "
+                f"source{'s' if k['independent_sources'] != 1 else ''} {_cites(k['citations'], short)}"
+                for k in s["key_facts"]]
+        out.append("")
+    disputed = [c for c in s["claims"] if c["disputes"]]
+    if disputed:
+        out += ["### Disputed", "", "| claim | disputed by |", "|---|---|"]
+        for c in disputed:
+            who = _md(", ".join(c["attributed_to"]) or "no one named")
+            claim = (f"{_md(c['text'])} — {who}; {c['independent_sources']} independent sources "
+                     f"{_cites(c.get('citations', []), short)}")
+            denials = "<br>".join(f"**{_md(d['by_name'])}** {_md(d['relation'])}: {_md(d['text'])} "
+                                  f"{_cite(d, short)}" for d in c["disputes"])
+            out.append(f"| {claim} | {denials} |")
+        out.append("")
+    if s["quotes"]:
+        out += ["### Who said what", ""]
+        for g in speakers(s):
+            roles = f" ({_md('; '.join(g['roles']))})" if g["roles"] else ""
+            out.append(f"- **{_md(g['name'])}**{roles}")
+            for q in g["quotes"]:
+                text = f"\u201c{_md(q['text'])}\u201d" if q["kind"] == "direct" else _md(q["text"])
+                out.append(f"  - {text} {_cite(q, short)}")
+        out.append("")
+    if s["entities"]:
+        out += ["### People and organisations", ""]
+        for e in s["entities"]:
+            roles = f" — {_md('; '.join(e['roles']))}" if e["roles"] else ""
+            aliases = [x for x in e["aliases"] if x != e["name"]]
+            also = f" (also: {_md(', '.join(aliases))})" if aliases else ""
+            out.append(f"- **{_md(e['name'])}** [{_md(e['type'])}]{roles}{also}")
+        out.append("")
+    if s["timeline"]:
+        out += ["### Timeline", ""]
+        for t in s["timeline"]:
+            expr = f" ({_md(t['expression'])})" if t.get("expression") and t.get("date") else ""
+            also = f" — also {_cites(t['also'], short)}" if t.get("also") else ""
+            out.append(f"- **{when(t)}**{expr}: {_md(t['text'])} {_cite(t, short)}{also}")
+        out.append("")
+    out += ["### Sources", "", "| | outlet | date | title | copy of | flags |", "|---|---|---|---|---|---|"]
+    for aid in s["articles"]:
+        a = arts[aid]
+        copy = ", ".join(f"{short.get(c['of'], _md(c['of']))} ({_md(c['kind'])}, {c['share']:.0%})"
+                         for c in a["copies"])
+        title = _md(a["title"] or a["sentences"][0][:80])
+        url = safe_url(a.get("url"))
+        title = f"{title} <{url}>" if url and not re.search(r"[<>]", url) else title
+        out.append(f"| {short[aid]} | {_md(a['outlet'] or '—')} | {a['published'] or '—'} | "
+                   f"{title} | {copy or '—'} | {_md(', '.join(a['flags'])) or '—'} |")
+    out.append("")
+    return out
 
 
 def to_markdown(doc: dict[str, Any]) -> str:
     """The brief.json document as Markdown."""
     arts = {a["id"]: a for a in doc["articles"]}
     short = {a["id"]: f"A{i + 1}" for i, a in enumerate(doc["articles"])}
-    out: list[str] = [f"# newsweave brief", "", f"Generated {doc['generated_at']}; "
-                      f"{len(doc['articles'])} articles, {len(doc['stories'])} stories.", ""]
+    out: list[str] = ["# newsweave brief", "", f"Generated {_md(doc['generated_at'])}; "
+                      f"{len(doc['articles'])} articles, {len(doc['stories'])} stories. "
+                      "Citations [A1:3] name an article (see Sources) and a sentence number (from 0).", ""]
     for s in doc["stories"]:
-        span = " to ".join(dict.fromkeys(x for x in (s.get("start"), s.get("end")) if x)) or "undated"
-        out += [f"## {_md(s['headline'])}", "",
-                f"{len(s['articles'])} articles, {s['independent_sources']} independent sources; {span}.", ""]
-        if s["summary"]:
-            out += ["### Summary", ""]
-            out += [f"- {_md(x['text'])} {' '.join(_cite(c, short) for c in x['citations'])}" for x in s["summary"]]
-            out.append("")
-        if s.get("key_facts"):
-            out += ["### Key facts", ""]
-            out += [f"- {_md(k['text'])} ({k['independent_sources']} independent sources)" for k in s["key_facts"]]
-            out.append("")
-        disputed = [c for c in s["claims"] if c["disputes"]]
-        if disputed:
-            out += ["### Disputed", ""]
-            for c in disputed:
-                out.append(f"- **Claim:** {_md(c['text'])} — attributed to {_md(', '.join(c['attributed_to']) or 'unattributed')}; "
-                           f"{c['independent_sources']} independent sources")
-                for d in c["disputes"]:
-                    out.append(f"  - **{_md(d['by_name'])} {d['relation']}:** {_md(d['text'])} "
-                               f"{_cite(d, short)}")
-            out.append("")
-        if s["quotes"]:
-            out += ["### Who said what", ""]
-            for q in s["quotes"]:
-                out.append(f"- **{_md(q['speaker_name'])}** ({q['kind']}): \"{_md(q['text'])}\" {_cite(q, short)}")
-            out.append("")
-        if s["entities"]:
-            out += ["### People and organisations", ""]
-            for e in s["entities"]:
-                roles = f" — {_md('; '.join(e['roles']))}" if e["roles"] else ""
-                aliases = [x for x in e["aliases"] if x != e["name"]]
-                also = f" (also: {_md(', '.join(aliases))})" if aliases else ""
-                out.append(f"- **{_md(e['name'])}** [{e['type']}]{roles}{also}")
-            out.append("")
-        if s["timeline"]:
-            out += ["### Timeline", ""]
-            out += [f"- {t['date'] or 'undated'}: {_md(t['text'])} {_cite(t, short)}" for t in s["timeline"]]
-            out.append("")
-        out += ["### Sources", "", "| | outlet | date | title | copy of | flags |", "|---|---|---|---|---|---|"]
-        for aid in s["articles"]:
-            a = arts[aid]
-            copy = ", ".join(f"{short.get(c['of'], c['of'])} ({c['kind']}, {c['share']:.0%})" for c in a["copies"])
-            out.append(f"| {short[aid]} | {_md(a['outlet'] or '—')} | {a['published'] or '—'} | "
-                       f"{_md(a['title'] or a['sentences'][0][:80])} | {copy or '—'} | {_md(', '.join(a['flags'])) or '—'} |")
-        out.append("")
+        out += _md_story(s, arts, short)
     return "\n".join(out)
 
 
 def to_html(doc: dict[str, Any]) -> str:
     """The brief.json document as one self-contained, escaped HTML page."""
     short = {a["id"]: f"A{i + 1}" for i, a in enumerate(doc["articles"])}
-    return _env.get_template("brief.html.j2").render(doc=doc, short=short,
-                                                     arts={a["id"]: a for a in doc["articles"]})
+    return _env.get_template("brief.html.j2").render(
+        doc=doc, short=short, arts={a["id"]: a for a in doc["articles"]},
+        safe_url=safe_url, when=when, speakers=speakers)

@@ -1,0 +1,1 @@
+"""Evaluation metrics shared by tests and benchmarks."""

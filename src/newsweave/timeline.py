@@ -1,0 +1,135 @@
+"""Timeline: the story's dated events, relative dates resolved against each article's publication date.
+
+spaCy finds the date expressions (DATE entities) and dateparser resolves them; only what dateparser
+gets wrong is written here: "last October" (it returns nothing), durations it reads as dates ("five
+months" is not "five months ago"), a weekday named in an article of that weekday (that day, not a week
+earlier), and future tense ("will meet on Monday" is the coming Monday).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from . import embed, nlp
+from .model import Article, Citation, TimelineEntry
+
+SAME_EVENT = 0.8  # MiniLM cosine above which two sentences with the same date report one event
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december"]
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_ABSOLUTE = re.compile(rf"\b(?:{_MONTH}|(?:19|20)\d\d)\b|\b\d{{1,4}}[/-]\d{{1,2}}[/-]\d{{1,4}}\b")
+_RELATIVE = re.compile(
+    rf"\b(?:yesterday|today|tonight|last night|ago|{_WEEKDAY}|"
+    rf"(?:last|next|this|past|coming)\s+(?:week|weekend|month|year|{_WEEKDAY}|{_MONTH}))\b")
+_LAST_MONTH = re.compile(rf"\b(last|next)\s+({_MONTH})\b")
+_FUTURE = re.compile(r"\b(will|shall|'ll|next|coming|is to|are to|is due|are due|scheduled|plans? to|"
+                     r"expected to)\b", re.I)
+
+
+def _month_number(word: str) -> int:
+    w = word.lower().rstrip(".")
+    return next(i + 1 for i, m in enumerate(_MONTHS) if m.startswith(w[:3]))
+
+
+@lru_cache(maxsize=4096)
+def resolve(expression: str, published: str | None, future: bool = False) -> tuple[str | None, str] | None:
+    """(YYYY-MM-DD or None, precision) for a date expression as written, or None when it is not a point
+    in time (a duration such as "five months"). Relative expressions without a publication date, and
+    month-day dates without a year or publication date, resolve to (None, precision): undated."""
+    from dateparser.date import DateDataParser
+    from dateparser.search import search_dates
+    from dateutil.relativedelta import relativedelta
+
+    text = re.sub(r"['\u2019]s\b", "", expression.lower()).strip()
+    absolute, relative = bool(_ABSOLUTE.search(text)), bool(_RELATIVE.search(text))
+    if not absolute and not relative:
+        return None
+    has_year = bool(re.search(r"\b(?:19|20)\d\d\b", text))
+    base = datetime.strptime(published, "%Y-%m-%d") if published else None
+    if base is None and (relative or not has_year):
+        return None, "day"
+    m = _LAST_MONTH.search(text)
+    if m and base is not None:  # dateparser returns nothing for "last October"
+        month = _month_number(m.group(2))
+        if m.group(1) == "last":
+            year = base.year if month < base.month else base.year - 1
+        else:
+            year = base.year if month > base.month else base.year + 1
+        return f"{year:04d}-{month:02d}-01", "month"
+    wd = re.fullmatch(rf"(?:on\s+)?(?:the\s+)?({_WEEKDAY})(?:\s+(?:morning|afternoon|evening|night))?", text)
+    if wd and base is not None:
+        # An article of Tuesday saying "on Tuesday" means that day; otherwise the nearest such day
+        # before the publication date, or after it when the sentence speaks of the future.
+        delta = (_WEEKDAYS.index(wd.group(1)) - base.weekday()) % 7
+        day = base + timedelta(days=delta) if future else base - timedelta(days=(7 - delta) % 7)
+        return day.strftime("%Y-%m-%d"), "day"
+    # Tense only decides relative dates; "March 14" in an article of 15 March is the nearest March 14.
+    prefer = "current_period" if not relative else "future" if future else "past"
+    settings = {"PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False,
+                "PREFER_DAY_OF_MONTH": "first"}
+    if base is not None:
+        settings["RELATIVE_BASE"] = base
+    data = DateDataParser(languages=["en"], settings=settings).get_date_data(text)
+    if data is None or data.date_obj is None:
+        found = search_dates(text, languages=["en"], settings=settings)
+        if not found:
+            return None
+        when, period = found[0][1], "day"
+    else:
+        when, period = data.date_obj, data.period or "day"
+    if base is not None and not has_year and not re.search(r"\b(?:next|coming)\b", text) \
+            and when > base + timedelta(days=60):
+        when = when - relativedelta(years=1)  # "December 26" in a March article is last December
+    precision = period if period in ("week", "month", "year") else "day"
+    if precision == "month":
+        when = when.replace(day=1)
+    elif precision == "year":
+        when = when.replace(month=1, day=1)
+    return when.strftime("%Y-%m-%d"), precision
+
+
+def _events(article: Article, docs: list) -> list[TimelineEntry]:  # noqa: ANN001 - spaCy Docs
+    out = []
+    for i, doc in enumerate(docs):
+        sentence = article.sentences[i]
+        future = bool(_FUTURE.search(sentence))
+        resolved = [(ent.text, resolve(ent.text, article.published, future))
+                    for ent in doc.ents if ent.label_ == "DATE"]
+        resolved = [(expr, r) for expr, r in resolved if r is not None]
+        if not resolved:
+            continue
+        # The sentence's most precise resolved date names the event's day.
+        rank = {"day": 0, "week": 1, "month": 2, "year": 3}
+        dated = sorted((r for r in resolved if r[1][0]), key=lambda r: rank[r[1][1]])
+        expr, (when, precision) = dated[0] if dated else resolved[0]
+        out.append(TimelineEntry(when, sentence, article.id, i, expression=expr, precision=precision))
+    return out
+
+
+def build_timeline(articles: list[Article]) -> list[TimelineEntry]:
+    """Dated events of the articles, oldest first and undated last; one entry per event across articles
+    (the others that report it are in `also`)."""
+    parses = nlp.parse(articles)
+    events = [e for a in articles for e in _events(a, parses[a.id])]
+    if not events:
+        return []
+    by_id = {a.id: a for a in articles}
+    # Originals before copies and earlier reports first, so the kept entry is the first report.
+    events.sort(key=lambda e: (e.date or "9999", by_id[e.article].published or "9999",
+                               "machine-translation-signs" in by_id[e.article].flags, e.article, e.sentence))
+    vecs = embed.english().encode([e.text for e in events])
+    kept: list[int] = []
+    for k, e in enumerate(events):
+        twin = next((j for j in kept if events[j].date == e.date and events[j].article != e.article
+                     and float(vecs[j] @ vecs[k]) >= SAME_EVENT), None)
+        if twin is None:
+            kept.append(k)
+        else:
+            events[twin].also.append(Citation(e.article, e.sentence))
+    return [events[k] for k in sorted(kept, key=lambda k: (events[k].date is None, events[k].date or "",
+                                                            events[k].article, events[k].sentence))]

@@ -1,0 +1,132 @@
+"""Markdown and HTML briefs: every section shown, hostile article text never executable."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import pytest
+
+from newsweave import brief as brief_json
+from newsweave.model import (
+    Article,
+    Brief,
+    Citation,
+    Claim,
+    CopyRelation,
+    Dispute,
+    Entity,
+    KeyFact,
+    Quote,
+    Story,
+    StoryBrief,
+    SummarySentence,
+    TimelineEntry,
+)
+from newsweave.render import safe_url, to_html, to_markdown
+
+HOSTILE = '<script>alert(1)</script>'
+ATTR = '" onmouseover="alert(2)" x="'
+JS_URL = "javascript:alert(3)"
+
+
+def hostile_brief() -> Brief:
+    a = Article(id="a1", source=f"{HOSTILE}.txt", text="", url=JS_URL, outlet=f"Evil {ATTR}",
+                title=f"Title {HOSTILE} {ATTR}", published="2023-05-16",
+                sentences=[f"The mayor said {HOSTILE} in the hall.", f"Officials denied it {ATTR} firmly.",
+                           "Click [here](javascript:alert(4)) <img src=x onerror=alert(5)>."],
+                flags=[f"flag {HOSTILE}"])
+    b = Article(id="b2", source="b.txt", text="", url="https://example.org/news?id=1", outlet="Good News",
+                title="A fine title", published="2023-05-17", sentences=["The mayor spoke in the hall."])
+    story = Story("s1", ["a1", "b2"], headline=f"Headline {HOSTILE}", independent_sources=2,
+                  start="2023-05-16", end="2023-05-17")
+    sb = StoryBrief(
+        story=story,
+        summary=[SummarySentence(a.sentences[0], [Citation("a1", 0)], [Citation("b2", 0)],
+                                 flags=["disputed"]),
+                 SummarySentence(a.sentences[1], [Citation("a1", 1)], flags=["dispute"])],
+        key_facts=[KeyFact(a.sentences[2], 2, [Citation("a1", 2), Citation("b2", 0)])],
+        entities=[Entity("e1", f"Mayor {HOSTILE}", "PERSON", [f"Mayor {HOSTILE}"], [f"mayor {ATTR}"],
+                         ["a1"])],
+        quotes=[Quote("e1", f"Mayor {HOSTILE}", f"we will {HOSTILE}", "direct", "said", "a1", 0),
+                Quote("e1", "the mayor", "the hall is open", "reported", "said", "b2", 0),
+                Quote(None, f"Crowd {ATTR}", "no comment", "direct", None, "a1", 1)],
+        claims=[Claim("c1", f"The mayor said {HOSTILE}", ["a1"], 1, [f"Mayor {ATTR}"],
+                      [Dispute(None, f"Officials {ATTR}", "denies", a.sentences[1], "a1", 1)],
+                      [Citation("a1", 0)])],
+        timeline=[TimelineEntry("2023-05-15", a.sentences[0], "a1", 0, expression=f"Monday {HOSTILE}"),
+                  TimelineEntry("2022-10-01", b.sentences[0], "b2", 0, expression="last October",
+                                precision="month"),
+                  TimelineEntry(None, a.sentences[2], "a1", 2)],
+    )
+    return Brief([a, b], [CopyRelation("a1", "b2", "rewrite", 0.5)], [sb], "2023-05-18T00:00:00+00:00")
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return brief_json.to_dict(hostile_brief())
+
+
+def test_html_has_no_injected_script_attribute_or_link(doc):
+    html = to_html(doc)
+    tree = lxml.html.fromstring(html)
+    scripts = tree.xpath("//script")
+    assert len(scripts) == 1 and not scripts[0].get("src") and "alert" not in scripts[0].text
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, value in el.attrib.items():
+            assert not name.lower().startswith("on"), (el.tag, name)
+            if name in ("href", "src", "action", "formaction"):
+                assert not value.strip().lower().startswith(("javascript:", "data:")), value
+    assert not tree.xpath("//img|//iframe|//object|//embed|//link[@href]")
+    assert not tree.xpath("//*[@src]")
+    # The hostile text is shown as text, not dropped.
+    assert HOSTILE in tree.text_content()
+    hrefs = [x.get("href") for x in tree.xpath("//a[@href]")]
+    assert "https://example.org/news?id=1" in hrefs
+    assert all(h.startswith(("#", "https://")) for h in hrefs)
+
+
+def test_html_shows_every_section_and_resolves_citations(doc):
+    tree = lxml.html.fromstring(to_html(doc))
+    text = tree.text_content()
+    for heading in ("Summary", "Key facts", "Disputed", "Who said what", "People and organisations",
+                    "Timeline", "Sources"):
+        assert heading in [h.text_content() for h in tree.xpath("//h3")], heading
+    ids = {el.get("id") for el in tree.xpath("//*[@id]")}
+    for a in tree.xpath("//a[@class='cite']"):
+        assert a.get("href")[1:] in ids and a.get("data-target") in ids
+        assert a.get("title")  # the cited sentence, readable without scripts
+    assert "2022-10" in text and "undated" in text and "last October" in text
+    # Quotes grouped by speaker with role: the mayor's two quotes under one heading.
+    speakers = tree.xpath("//div[@class='speaker']")
+    assert len(speakers) == 2 and len(speakers[0].xpath(".//li")) == 2
+    assert "mayor" in speakers[0].text_content()
+    assert "rewrite" in text and "flag" in text
+    assert tree.xpath("//meta[@name='viewport']") and not tree.xpath("//link|//*[@src]")
+
+
+def test_markdown_is_inert(doc):
+    md = to_markdown(doc)
+    assert "<script" not in md and "<img" not in md
+    assert not re.search(r"(?<!\\)\]\(javascript:", md) and "javascript:alert(3)" not in md
+    assert "&lt;script&gt;" in md
+    for heading in ("### Summary", "### Key facts", "### Disputed", "### Who said what",
+                    "### People and organisations", "### Timeline", "### Sources"):
+        assert heading in md
+    assert "<https://example.org/news?id=1>" in md
+    assert "[A1:0]" in md and "2 independent sources" in md
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://example.org/a", True), ("http://x.y/", True), ("javascript:alert(1)", False),
+    (" JavaScript:alert(1)", False), ("data:text/html,x", False), ("//evil.org", False),
+    ('https://x.org/"onmouseover=alert(1)', False), (None, False), ("/relative", False),
+])
+def test_safe_url(url, ok):
+    assert (safe_url(url) is not None) == ok
+
+
+def test_contract_still_valid(doc):
+    assert brief_json.validate(doc) == []
