@@ -1,0 +1,309 @@
+"""Claims: the propositions a story turns on, who asserts them, how widely, and who disputes them.
+
+Candidates are the asserted sentences of every article plus the contents of reported speech and of
+"reports that ..." clauses. They are grouped across articles by meaning (MiniLM cosine) around the
+candidate that the most independent articles support, greedily, so that no chain of near-neighbours
+drifts from one proposition to another. Denials come from the parse, since no entailment model
+ships here (../shared/models.md): denial verbs, denial phrases ("never heard", "misinformation") and
+negated statements. A denial is attached to the claim it answers by the similarity of its content with
+the negation taken out, of its whole sentence, and by shared entities; an anaphoric denial ("never heard
+anything like that") answers the most salient claim its article made before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .copies import independent_sources
+from .model import Article, Citation, Claim, CopyRelation, Dispute, Quote
+from .quotes import cue_lemma
+
+# Phrases that deny or contradict whatever they answer, with the relation they express.
+_DENIAL_PHRASES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"\bnever (heard|asked|requested|sought)\b|\bno (such|knowledge)\b|\bnothing like\b|"
+            r"\bnot (asked|requested|sought|true)\b",
+            re.I,
+        ),
+        "denies",
+    ),
+    (
+        re.compile(
+            r"\b(mis|dis)information\b|\bfake news\b|\b(false|baseless|groundless|untrue|fabricat\w+|"
+            r"lies|smear)\b",
+            re.I,
+        ),
+        "contradicts",
+    ),
+    (re.compile(r"\b(doubt\w*|skeptic\w*|sceptic\w*|unverified|unconfirmed)\b", re.I), "questions"),
+]
+_DENIAL_CUES = {
+    "deny": "denies",
+    "reject": "denies",
+    "dismiss": "denies",
+    "refute": "contradicts",
+    "rebut": "contradicts",
+    "contradict": "contradicts",
+    "dispute": "contradicts",
+    "question": "questions",
+    "doubt": "questions",
+    "challenge": "questions",
+    "accuse": "contradicts",
+}
+_NEGATION = re.compile(r"\b(not|never|no)\b|n't\b", re.I)
+_ANAPHORA = re.compile(
+    r"\b(that|this|it|such|these|those|the (report|reports|claim|claims|allegation|"
+    r"allegations|accusation|accusations|request|issue))\b",
+    re.I,
+)
+# Nouns whose clause is a reported proposition: "in reports that Russia has demanded ..."
+_REPORT_NOUNS = {
+    "report",
+    "reports",
+    "claim",
+    "claims",
+    "allegation",
+    "allegations",
+    "news",
+    "rumors",
+    "rumours",
+    "suggestion",
+    "suggestions",
+    "assertion",
+}
+
+SIM_CLAIM = 0.6  # members of one claim: mean cosine between them
+SIM_DISPUTE = 0.45  # a denial answers a claim: cosine of its negation-stripped text to a member
+SIM_NEGATED = 0.72  # a bare negated statement must restate the claim much more closely
+
+
+@dataclass
+class _Cand:
+    article: str
+    sentence: int
+    text: str
+    attributed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Denial:
+    quote: Quote
+    relation: str
+    strong: bool  # a denial verb or phrase, not just a negation
+
+
+def denial_relation(q: Quote) -> tuple[str, bool] | None:
+    """(relation, strong) when a statement denies, contradicts or questions something, else None."""
+    lemma = cue_lemma(q.cue or "") if q.cue else None
+    if lemma in _DENIAL_CUES:
+        return _DENIAL_CUES[lemma], True
+    for pattern, relation in _DENIAL_PHRASES:
+        if pattern.search(q.text):
+            return relation, True
+    if _NEGATION.search(q.text):
+        return "denies", False
+    return None
+
+
+def strip_negation(text: str) -> str:
+    """The proposition a denial is about: "Russia had not asked China" -> "Russia had asked China"."""
+    text = re.sub(r"\b(never|not|no)\s+|n't\b", "", text, flags=re.I)
+    return re.sub(
+        r"\b(mis|dis)information\b|\b(denied|denies|deny|rejected|dismissed)\s+", "", text, flags=re.I
+    )
+
+
+def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[str, int]]) -> list[_Cand]:
+    from . import nlp
+
+    parses = nlp.parse(articles)
+    by_sentence: dict[tuple[str, int], list[Quote]] = {}
+    for q in quotes:
+        by_sentence.setdefault((q.article, q.sentence), []).append(q)
+    cands: list[_Cand] = []
+    for a in articles:
+        for s, doc in enumerate(parses[a.id]):
+            if (a.id, s) in skip:
+                continue
+            here = by_sentence.get((a.id, s), [])
+            direct = sum(len(q.text) for q in here if q.kind == "direct")
+            if direct > 0.3 * len(a.sentences[s]):
+                continue  # a quotation is an opinion of its speaker, not a proposition the story asserts
+            names = [q.speaker_name for q in here if q.kind == "reported"] or ([a.outlet] if a.outlet else [])
+            if len(doc) >= 6:
+                cands.append(_Cand(a.id, s, a.sentences[s], names))
+            for q in here:
+                if q.kind == "reported" and len(q.text.split()) >= 5:
+                    cands.append(_Cand(a.id, s, q.text, [q.speaker_name]))
+            for tok in doc:
+                if tok.lower_ in _REPORT_NOUNS:
+                    for c in tok.children:
+                        if c.dep_ in ("acl", "ccomp") and sum(1 for _ in c.subtree) >= 5:
+                            sub = doc[c.left_edge.i : c.right_edge.i + 1].text
+                            cands.append(_Cand(a.id, s, re.sub(r"^that\s+", "", sub), names))
+    return cands
+
+
+def _entities_of(articles: list[Article], entities: Any | None) -> dict[tuple[str, int], set[str]]:
+    """Entities named in each sentence: resolved ids when an index is given, else lower-cased names."""
+    from . import nlp
+
+    parses = nlp.parse(articles)
+    out: dict[tuple[str, int], set[str]] = {}
+    for a in articles:
+        for s, doc in enumerate(parses[a.id]):
+            keys = set()
+            for ent in doc.ents:
+                if ent.label_ not in ("PERSON", "ORG", "GPE", "NORP"):
+                    continue
+                resolved = entities.entity_of(a.id, s, ent.start_char, ent.end_char) if entities else None
+                keys.add(resolved.id if resolved is not None else ent.text.lower().removeprefix("the "))
+            out[(a.id, s)] = keys
+    return out
+
+
+def find_claims(
+    articles: list[Article],
+    quotes: list[Quote],
+    entities: Any | None = None,
+    copies: Iterable[CopyRelation] = (),
+    max_claims: int = 8,
+) -> list[Claim]:
+    """The salient claims of a story, most independent sources first, with their disputes."""
+    from . import embed
+
+    copies = list(copies)
+    by_id = {a.id: a for a in articles}
+    denials: list[_Denial] = []
+    for q in quotes:
+        rel = denial_relation(q) if q.article in by_id else None
+        if rel is not None:
+            denials.append(_Denial(q, *rel))
+    skip = {(d.quote.article, d.quote.sentence) for d in denials if d.strong or d.quote.kind == "reported"}
+    cands = _candidates(articles, quotes, skip)
+    if not cands:
+        return []
+    model = embed.english()
+    vec = model.encode([c.text for c in cands])
+    sim = vec @ vec.T
+    min_sources = 2 if independent_sources(by_id, copies) >= 2 else 1
+
+    # Average linkage keeps a group's members close on the whole, so neither a chain of near-neighbours
+    # nor one sentence that mentions everything (a hub) can merge two propositions.
+    if len(cands) > 1:
+        from sklearn.cluster import AgglomerativeClustering
+
+        labels = AgglomerativeClustering(
+            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=1 - SIM_CLAIM
+        ).fit_predict(np.clip(1 - sim, 0, 2))
+    else:
+        labels = np.zeros(1, dtype=int)
+    groups: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels.tolist()):
+        groups.setdefault(lab, []).append(i)
+    claims: list[tuple[Claim, list[int]]] = []
+    for members in groups.values():
+        arts = {cands[m].article for m in members}
+        if independent_sources(arts, copies) >= min_sources:
+            claims.append((_claim(cands, sim, members, copies), members))
+    claims.sort(key=lambda cm: (-cm[0].independent_sources, -len(cm[0].articles), -len(cm[1])))
+    claims = claims[:max_claims]
+    _attach_disputes(claims, cands, denials, articles, entities)
+    return [c for c, _ in claims]
+
+
+def _claim(cands: list[_Cand], sim: np.ndarray, members: list[int], copies: list[CopyRelation]) -> Claim:
+    # The wording: the member closest to all others, among the short ones (a sentence that also says
+    # other things is a worse statement of the proposition than a reported clause that says only it).
+    short = [m for m in members if len(cands[m].text.split()) <= 30] or members
+    text_i = max(short, key=lambda m: float(sim[m, members].mean()))
+    arts = list(dict.fromkeys(cands[m].article for m in members))
+    attributed = list(dict.fromkeys(n for m in members for n in cands[m].attributed))
+    citations = list(dict.fromkeys((cands[m].article, cands[m].sentence) for m in members))
+    cid = "claim-" + hashlib.blake2b(cands[text_i].text.encode(), digest_size=5).hexdigest()
+    return Claim(
+        cid,
+        cands[text_i].text,
+        arts,
+        independent_sources(arts, copies),
+        attributed,
+        [],
+        [Citation(a, s) for a, s in citations],
+    )
+
+
+def _attach_disputes(
+    claims: list[tuple[Claim, list[int]]],
+    cands: list[_Cand],
+    denials: list[_Denial],
+    articles: list[Article],
+    entities: Any | None,
+) -> None:
+    from . import embed
+
+    if not claims or not denials:
+        return
+    by_id = {a.id: a for a in articles}
+    model = embed.english()
+    ents = _entities_of(articles, entities)
+    member_vecs = [model.encode([cands[m].text for m in members]) for _, members in claims]
+    claim_ents = [
+        set().union(*(ents.get((c.article, c.sentence), set()) for c in cl.citations)) for cl, _ in claims
+    ]
+    seen: set[tuple[str, int, str]] = set()
+    # A bare negation counts only when its own content restates the claim; a denial verb or phrase
+    # may answer it in other words, so its whole sentence is compared too.
+    texts = [
+        [strip_negation(d.quote.text)]
+        + ([strip_negation(by_id[d.quote.article].sentences[d.quote.sentence])] if d.strong else [])
+        for d in denials
+    ]
+    flat = model.encode([t for ts in texts for t in ts])
+    bounds = np.cumsum([0] + [len(ts) for ts in texts])
+    for n, d in enumerate(denials):
+        q = d.quote
+        sentence = by_id[q.article].sentences[q.sentence]
+        probes = flat[bounds[n] : bounds[n + 1]]
+        d_ents = ents.get((q.article, q.sentence), set())
+        scores = []
+        for k, (cl, _) in enumerate(claims):
+            if (
+                any(c.article == q.article and c.sentence == q.sentence for c in cl.citations)
+                or q.speaker_name in cl.attributed_to
+            ):  # nobody disputes what they assert
+                scores.append(-1.0)
+                continue
+            sims = (probes @ member_vecs[k].T).max(axis=1)
+            # the content says what is denied; the whole sentence helps a little ("Without a direct
+            # response to US media reports of a Russian request ..., Zhao said: ...")
+            s = max(float(sims[0]), float(sims[1:].max(initial=-1.0)) - 0.08)
+            if d.strong:
+                s += 0.05 * min(len(d_ents & claim_ents[k]), 2)
+            scores.append(s)
+        earlier = [
+            k
+            for k, (cl, _) in enumerate(claims)
+            if scores[k] > -1.0
+            and any(c.article == q.article and c.sentence < q.sentence for c in cl.citations)
+        ]
+        if d.strong and _ANAPHORA.search(q.text) and earlier:
+            # "never heard anything like that", "this issue": the most salient claim its article made before
+            k = earlier[0]
+        else:
+            k = int(np.argmax(scores))
+            if scores[k] < (SIM_DISPUTE if d.strong else SIM_NEGATED):
+                continue
+        key = (q.article, q.sentence, claims[k][0].id)
+        if key in seen:
+            continue
+        seen.add(key)
+        claims[k][0].disputes.append(
+            Dispute(q.speaker, q.speaker_name, d.relation, sentence, q.article, q.sentence)
+        )

@@ -1,0 +1,519 @@
+"""Attributed statements: who said what, in every article.
+
+Direct quotes are found from quotation marks across the sentences of a paragraph (and across
+paragraphs, by the news convention that a quote running on into the next paragraph leaves its mark
+open and reopens it there). Each quote gets its speaker from a speech frame in its own sentences
+("... ," Sullivan said / said Ryan Hass / Zhao Lijian said: "...") read off spaCy's dependency parse;
+a quote without a frame continues the nearest statement before it in the same or previous paragraph.
+Reported speech ("X said that ...", "X told CNN ...", "X denied seeking ...", "according to X") comes
+from the same frames: cue verb, its subject as the source, its clausal complement as the content.
+"he said" is resolved to the most recent person in the text before it, preferring subjects.
+
+Written by hand because no packaged library does this with spaCy 3.8 (textacy's extractor handles
+only direct quotes in a single Doc, see bench/attribution.py for the comparison).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .model import Article, Quote
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+# Speech and attribution verbs (base form). Grouped only to keep the list readable.
+_CUE_VERBS = """
+say tell add warn deny state claim announce explain insist argue note report reveal confirm acknowledge admit
+accuse assert declare emphasize emphasise stress suggest write tweet post predict promise reject dismiss urge
+ask question respond reply answer agree believe think fear hope expect estimate recall comment describe
+criticize criticise condemn allege contend maintain indicate conclude complain caution concede testify
+disclose learn quote cite refute rebut counter retort charge vow pledge threaten demand call brief
+inform signal
+assure remark observe recount acknowledge lament praise blame slam blast mock deride decry urge demand predict
+promise pledge order want know find show doubt deny contradict challenge dispute
+""".split()
+_IRREGULAR = {
+    "say": ["said"],
+    "tell": ["told"],
+    "write": ["wrote", "written"],
+    "think": ["thought"],
+    "know": ["knew", "known"],
+    "find": ["found"],
+    "show": ["showed", "shown"],
+    "learn": ["learned", "learnt"],
+}
+_DENIAL_VERBS = {"deny", "reject", "dismiss", "refute", "rebut", "contradict", "dispute"}
+
+
+def _forms(base: str) -> list[str]:
+    """Inflected forms of a regular English verb (the shared spaCy pipeline runs without a lemmatizer)."""
+    if base.endswith("e"):
+        past, ing = base + "d", base[:-1] + "ing"
+    elif base.endswith("y") and base[-2] not in "aeiou":
+        past, ing = base[:-1] + "ied", base + "ing"
+    else:
+        past, ing = base + "ed", base + "ing"
+    third = (
+        base[:-1] + "ies"
+        if base.endswith("y") and base[-2] not in "aeiou"
+        else (base + "es" if base.endswith(("s", "sh", "ch", "x")) else base + "s")
+    )
+    return [base, third, ing, *(_IRREGULAR.get(base) or [past])]
+
+
+CUE_LEMMA: dict[str, str] = {f: b for b in _CUE_VERBS for f in _forms(b)}
+# Nouns that make "the words of X" / "X's statement" a frame.
+_FRAME_NOUNS = {"words", "statement", "remarks", "comments"}
+_PRONOUNS_PERSON = {"he", "she", "him", "her"}
+_PRONOUNS_GROUP = {"they", "them"}
+_NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP"}
+_SUBJ = {"nsubj", "nsubjpass"}
+
+
+def cue_lemma(word: str) -> str | None:
+    """Base form of a speech cue verb, or None when the word is not one."""
+    return CUE_LEMMA.get(word.lower())
+
+
+@dataclass
+class Segment:
+    sentence: int
+    start: int  # char offsets of the quoted text (without its marks) in the sentence
+    end: int
+
+
+@dataclass
+class QuoteSpan:
+    segments: list[Segment]
+
+
+@dataclass
+class Statement:
+    """One attributed statement with the evidence a reader (or the claims stage) needs."""
+
+    quote: Quote
+    speaker_at: tuple[int, int, int] | None  # (sentence, char start, char end) of the named speaker
+    content_at: list[Segment] = field(default_factory=list)
+    negated: bool = False
+    source_at: tuple[int, int, int] | None = (
+        None  # the source as the frame writes it ("he"), None if no frame
+    )
+
+
+# -- quotation marks -----------------------------------------------------------------------------
+
+
+def _mark_kind(text: str, i: int) -> str:
+    """'open', 'close' or '?' for the quotation mark at text[i], from the characters around it."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if i + 1 >= len(text.rstrip()):
+        return "close"  # a mark ending a paragraph closes whatever is open
+    space_before = before.isspace() or before in "([{\u2014\u2013-:"
+    space_after = after.isspace() or after in ".,;:!?)]"
+    if space_before and not space_after:
+        return "open"
+    if space_after and not space_before:
+        return "close"
+    return "?"
+
+
+def find_quote_spans(article: Article) -> list[QuoteSpan]:
+    """Quoted passages of an article, each as segments of sentences; unbalanced stray marks are dropped."""
+    paragraphs: dict[int, list[int]] = {}
+    para_of = article.paragraph_of or [0] * len(article.sentences)
+    for s, p in enumerate(para_of):
+        paragraphs.setdefault(p, []).append(s)
+    order = sorted(paragraphs)
+    spans: list[QuoteSpan] = []
+    carry: list[Segment] | None = None  # a quote left open at the end of the previous paragraph
+    for k, p in enumerate(order):
+        sents = paragraphs[p]
+        text, offsets = "", []
+        for s in sents:
+            offsets.append((len(text), s))
+            text += article.sentences[s] + " "
+        text = text[:-1]
+
+        def to_segments(
+            a: int, b: int, offsets: list[tuple[int, int]] = offsets, size: int = len(text)
+        ) -> list[Segment]:
+            segs = []
+            for j, (off, s) in enumerate(offsets):
+                end_off = offsets[j + 1][0] - 1 if j + 1 < len(offsets) else size
+                lo, hi = max(a, off), min(b, end_off)
+                if hi > lo and article.sentences[s][lo - off : hi - off].strip(" \"'"):
+                    segs.append(Segment(s, lo - off, hi - off))
+            return segs
+
+        marks = [m.start() for m in re.finditer('"', text)]
+        open_at: int | None = None
+        if carry is not None:
+            # The news convention: a continuing quote reopens the next paragraph with a mark.
+            if marks and marks[0] == 0:
+                open_at = 1
+                marks = marks[1:]
+            else:
+                carry = None
+        for i in marks:
+            kind = _mark_kind(text, i)
+            if open_at is None and kind in ("open", "?"):
+                open_at = i + 1
+            elif open_at is not None and kind in ("close", "?"):
+                segs = (carry or []) + to_segments(open_at, i)
+                carry = None
+                if segs:
+                    spans.append(QuoteSpan(segs))
+                open_at = None
+            elif open_at is None and kind == "close":
+                # A closing mark whose opening was lost: the quote starts with its sentence.
+                start = max(off for off, _ in offsets if off <= i)
+                segs = to_segments(start, i)
+                if segs:
+                    spans.append(QuoteSpan(segs))
+            else:  # an opening mark inside an open quote: the previous one was never closed
+                open_at = i + 1
+        if open_at is not None:
+            nxt = order[k + 1] if k + 1 < len(order) else None
+            continues = nxt is not None and article.sentences[paragraphs[nxt][0]].startswith('"')
+            carry = ((carry or []) + to_segments(open_at, len(text))) if continues else None
+        else:
+            carry = None
+    return spans
+
+
+def quote_text(article: Article, span: QuoteSpan) -> str:
+    parts = [article.sentences[g.sentence][g.start : g.end].strip(' "') for g in span.segments]
+    return re.sub(r"\s+", " ", " ".join(p for p in parts if p)).strip(" ,")
+
+
+# -- frames --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Frame:
+    sentence: int
+    cue: Token
+    lemma: str
+    source: Token | None  # head token of the source (None for a pronoun resolved later)
+    content: list[Token]
+
+
+def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
+    return any(a <= tok.idx < b for a, b in quoted)
+
+
+def _subject(verb: Token) -> Token | None:
+    for c in verb.children:
+        if c.dep_ in _SUBJ:
+            return c
+    # "..., saying that ..." / "and added ..." / "wants to say": the subject of the governing verb
+    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head is not verb:
+        return _subject(verb.head)
+    return None
+
+
+def _content_of(verb: Token, exclude: set[int]) -> list[Token]:
+    toks: list[Token] = []
+    for c in verb.children:
+        if c.dep_ in ("ccomp", "xcomp", "dobj", "parataxis", "attr", "prep") and c.i not in exclude:
+            if c.dep_ == "prep" and c.lower_ not in ("about", "of"):
+                continue
+            toks.extend(t for t in c.subtree if t.i not in exclude)
+    return sorted(toks, key=lambda t: t.i)
+
+
+def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Frame]:
+    frames: list[Frame] = []
+    for tok in doc:
+        if _inside(tok, quoted):
+            continue
+        lemma = cue_lemma(tok.text) if tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB") else None
+        if lemma:
+            subj = _subject(tok)
+            if subj is None and tok.dep_ == "ROOT":
+                # a misparse such as "..., Li Pengyu, said he ..." leaves the verb without a subject:
+                # take the name just before the verb
+                prev = next((t for t in reversed(doc[: tok.i]) if not t.is_punct), None)
+                if prev is not None and prev.pos_ in ("PROPN", "NOUN"):
+                    subj = prev
+            if (
+                subj is None
+                or _inside(subj, quoted)
+                or subj.lower_ in ("i", "we", "you", "it", "that", "which")
+            ):
+                continue
+            if lemma in ("know", "find", "show", "want", "call", "order", "demand") and not any(
+                c.dep_ in ("ccomp", "xcomp", "oprd") for c in tok.children
+            ):
+                continue  # "knew him" is not an attribution; "called it misinformation" is
+            if lemma == "ask" and not any(c.dep_ == "ccomp" for c in tok.children):
+                continue  # "asked China for help / to supply arms" is a request, the news itself, not speech
+            exclude = {t.i for t in subj.subtree}
+            frames.append(Frame(sentence, tok, lemma, subj, _content_of(tok, exclude)))
+        elif tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
+            to = next(c for c in tok.children if c.lower_ == "to")
+            src = next((c for c in to.children if c.dep_ == "pobj"), None)
+            if src is None or _inside(src, quoted):
+                continue
+            drop = {t.i for t in tok.subtree}
+            content = [t for t in tok.head.subtree if t.i not in drop] if tok.head is not tok else []
+            frames.append(Frame(sentence, tok, "according to", src, content))
+        elif tok.lower_ in _FRAME_NOUNS and tok.dep_ in _SUBJ | {"attr"}:
+            of = next((c for c in tok.children if c.lower_ == "of"), None)
+            src = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+            if src is not None and src.ent_type_ in _NAME_TYPES:
+                frames.append(Frame(sentence, tok, "say", src, []))
+    # A frame inside another's content is nested ("Hass said he didn't expect ..."): PolNeAR-style
+    # attribution gives each token one attribution, and the outer one carries the speaker.
+    inner = {t.i for f in frames for t in f.content}
+    return [f for f in frames if f.cue.i not in inner]
+
+
+# -- speakers ------------------------------------------------------------------------------------
+
+
+def _name_span(tok: Token) -> Span:
+    """The speaker as written: a named entity, or the noun phrase trimmed of clauses and appositions."""
+    doc = tok.doc
+    if tok.ent_type_ in _NAME_TYPES:
+        for ent in doc.ents:
+            if ent.start <= tok.i < ent.end:
+                return ent
+    for c in tok.children:  # "Chinese embassy spokesman in Washington, Li Pengyu, said"
+        if c.dep_ in ("appos", "compound") and c.ent_type_ in ("PERSON", "ORG") and c.i > tok.i:
+            return _name_span(c)
+    left = tok.i
+    for c in sorted((c for c in tok.lefts), key=lambda c: -c.i):
+        if (
+            c.dep_ in ("det", "amod", "compound", "nummod", "poss", "nmod", "quantmod")
+            and c.i == left - 1
+            or c.dep_ in ("det", "amod", "compound", "nummod", "poss", "nmod")
+            and c.right_edge.i == left - 1
+        ):
+            left = c.left_edge.i
+    right = tok.i + 1
+    for c in tok.rights:
+        if c.dep_ in ("compound", "flat") and c.i == right:
+            right = c.i + 1
+    return doc[left:right]
+
+
+def _is_person(tok: Token) -> bool:
+    return tok.ent_type_ == "PERSON"
+
+
+@dataclass
+class _Mention:
+    sentence: int
+    span: Span
+    subject: bool
+    person: bool
+    plural: bool
+
+
+def _mentions(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[_Mention]:
+    out = []
+    for ent in doc.ents:
+        if ent.label_ in _NAME_TYPES and not _inside(ent[0], quoted):
+            root = ent.root
+            out.append(
+                _Mention(
+                    sentence,
+                    ent,
+                    root.dep_ in _SUBJ,
+                    ent.label_ == "PERSON",
+                    ent.label_ in ("ORG", "GPE", "NORP"),
+                )
+            )
+    for tok in doc:  # groups: "US officials", "sources"
+        if (
+            tok.dep_ in _SUBJ
+            and tok.tag_ in ("NNS", "NNPS")
+            and not _inside(tok, quoted)
+            and not tok.ent_type_
+        ):
+            out.append(_Mention(sentence, _name_span(tok), True, False, True))
+    return sorted(out, key=lambda m: m.span.start)
+
+
+# -- the stage -----------------------------------------------------------------------------------
+
+
+def _speaker(
+    pron: Token,
+    sentence: int,
+    mentions: list[list[_Mention]],
+    window: int = 6,
+) -> _Mention | None:
+    """The most recent compatible mention before a pronoun: the nearest sentence with one, subjects first."""
+    person = pron.lower_ in _PRONOUNS_PERSON
+    for s in range(sentence, max(-1, sentence - window), -1):
+        cands = [
+            m
+            for m in mentions[s]
+            if (m.person if person else m.plural) and (s < sentence or m.span.end <= pron.i)
+        ]
+        if cands:
+            subjects = [m for m in cands if m.subject]
+            return (subjects or cands)[-1]
+    return None
+
+
+def extract_statements(articles: list[Article], entities: Any | None = None) -> list[Statement]:
+    """Every attributed statement of every article, with where its speaker and content are written."""
+    from . import nlp
+
+    parses = nlp.parse(articles)
+    result: list[Statement] = []
+    for article in articles:
+        result.extend(_article_statements(article, parses[article.id], entities))
+    return result
+
+
+def _resolve_entity(
+    entities: Any | None, article: str, at: tuple[int, int, int] | None, name: str
+) -> str | None:
+    if entities is None:
+        return None
+    ent = entities.entity_of(article, *at) if at is not None else None
+    if ent is None:
+        ent = entities.lookup(name, article)
+    return ent.id if ent is not None else None
+
+
+def _article_statements(article: Article, docs: list[Doc], entities: Any | None) -> list[Statement]:
+    spans = find_quote_spans(article)
+    quoted: list[list[tuple[int, int]]] = [[] for _ in docs]
+    for sp in spans:
+        for g in sp.segments:
+            quoted[g.sentence].append((g.start, g.end))
+    mentions = [_mentions(doc, s, quoted[s]) for s, doc in enumerate(docs)]
+    frames = [_frames(doc, s, quoted[s]) for s, doc in enumerate(docs)]
+    para_of = article.paragraph_of or [0] * len(docs)
+
+    def speaker_of(fr: Frame) -> tuple[str, tuple[int, int, int] | None] | None:
+        src = fr.source
+        assert src is not None
+        if src.lower_ in _PRONOUNS_PERSON | _PRONOUNS_GROUP:
+            m = _speaker(src, fr.sentence, mentions)
+            if m is None:
+                return None
+            return m.span.text, (m.sentence, m.span.start_char, m.span.end_char)
+        span = _name_span(src)
+        name = span.text.strip(" ,")
+        if not name or not any(ch.isalpha() for ch in name):
+            return None
+        return name, (fr.sentence, span.start_char, span.end_char)
+
+    def make(fr: Frame, text: str, kind: str, sentence: int, content_at: list[Segment]) -> Statement | None:
+        who = speaker_of(fr)
+        if who is None or not text:
+            return None
+        name, at = who
+        neg = any(t.dep_ == "neg" or t.lower_ in ("never", "no") for t in fr.cue.children) or bool(
+            re.search(r"\b(not|never|no)\b|n't\b", text, re.I)
+        )
+        q = Quote(
+            _resolve_entity(entities, article.id, at, name),
+            name,
+            text,
+            kind,
+            "according to" if fr.lemma == "according to" else fr.cue.text.lower(),
+            article.id,
+            sentence,
+        )
+        written = _name_span(fr.source) if fr.source is not None and fr.source.pos_ != "PRON" else None
+        src_at = (
+            (fr.sentence, written.start_char, written.end_char)
+            if written is not None
+            else (fr.sentence, fr.source.idx, fr.source.idx + len(fr.source))
+            if fr.source is not None
+            else None
+        )
+        return Statement(q, at, content_at, neg, src_at)
+
+    def frame_near(sp: QuoteSpan) -> Frame | None:
+        first, final = sp.segments[0], sp.segments[-1]
+        # a frame after the quote in its last sentence, or before it in its first sentence
+        cands = [(f.cue.idx - final.end, f) for f in frames[final.sentence] if f.cue.idx >= final.end]
+        cands += [(first.start - f.cue.idx, f) for f in frames[first.sentence] if f.cue.idx < first.start]
+        nxt = final.sentence + 1
+        if (
+            not cands
+            and nxt < len(docs)
+            and para_of[nxt] == para_of[final.sentence]
+            and article.sentences[nxt][:1].islower()
+        ):
+            # '"..." were the words of Sullivan': the splitter cut the frame off into its own sentence
+            cands = [(f.cue.idx + 1000, f) for f in frames[nxt]]
+        return min(cands, key=lambda c: c[0])[1] if cands else None
+
+    def overlaps(fr: Frame, sp: QuoteSpan) -> bool:
+        return any(
+            g.sentence == fr.sentence and any(g.start <= t.idx < g.end for t in fr.content)
+            for g in sp.segments
+        )
+
+    # Events in reading order: (sentence, char, frame or None, quote span or None).
+    events: list[tuple[int, int, Frame | None, QuoteSpan | None]] = []
+    used: set[int] = set()
+    for sp in spans:
+        fr = frame_near(sp)
+        if (
+            fr is not None
+            and fr.content
+            and fr.cue.idx < sp.segments[0].start
+            and overlaps(fr, sp)
+            and fr.sentence == sp.segments[-1].sentence
+        ):
+            quoted_chars = sum(g.end - g.start for g in sp.segments)
+            content_chars = fr.content[-1].idx + len(fr.content[-1]) - fr.content[0].idx
+            if quoted_chars < 0.5 * content_chars:
+                continue  # a few quoted words inside reported speech: the reported statement carries them
+        if fr is not None:
+            # the frame and any other frame around the same quote ("warned: '...', Sullivan said")
+            used.add(id(fr))
+            used.update(id(f) for g in sp.segments for f in frames[g.sentence] if overlaps(f, sp))
+        events.append((sp.segments[0].sentence, sp.segments[0].start, fr, sp))
+    for s, frs in enumerate(frames):
+        events.extend((s, fr.cue.idx, fr, None) for fr in frs if id(fr) not in used)
+    events.sort(key=lambda e: (e[0], e[1]))
+
+    out: list[Statement] = []
+    for s, _, fr, sp in events:
+        st: Statement | None = None
+        if sp is not None:
+            text = quote_text(article, sp)
+            if len(text.split()) < 3:
+                continue  # scare quotes and single quoted words
+            if fr is not None:
+                st = make(fr, text, "direct", s, sp.segments)
+            else:
+                # A quote with no frame continues the last statement of this or the previous paragraph.
+                prev = [x for x in out if para_of[x.quote.sentence] in (para_of[s], para_of[s] - 1)]
+                if prev:
+                    src = prev[-1]
+                    st = Statement(
+                        Quote(src.quote.speaker, src.quote.speaker_name, text, "direct", None, article.id, s),
+                        src.speaker_at,
+                        sp.segments,
+                    )
+        elif fr is not None:
+            content = [t for t in fr.content if not t.is_punct or t.text in ("'", "-", '"')]
+            if len(content) < (1 if fr.lemma in _DENIAL_VERBS else 3):  # "rejected the accusation" counts
+                continue
+            span = docs[s][content[0].i : content[-1].i + 1]
+            text = re.sub(r"^(that|whether|if)\s+", "", span.text.strip(' ,"'))
+            st = make(fr, text, "reported", s, [Segment(s, span.start_char, span.end_char)])
+        if st is not None:
+            out.append(st)
+    return out
+
+
+def extract_quotes(articles: list[Article], entities: Any | None = None) -> list[Quote]:
+    """Attributed statements (direct quotes and reported speech) of every article, in reading order."""
+    return [s.quote for s in extract_statements(articles, entities)]

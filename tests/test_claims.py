@@ -1,0 +1,132 @@
+"""Claims and their disputes: a fictional story, and the seed articles when present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsweave.claims import denial_relation, find_claims, strip_negation
+from newsweave.copies import find_copies, independent_sources
+from newsweave.ingest import to_article
+from newsweave.model import Article, Quote, RawDoc
+from newsweave.quotes import extract_quotes
+
+SEEDS = Path(__file__).parents[1].parent / "shared" / "seeds"
+
+STORY = [
+    (
+        "ledger",
+        "The mayor of Valmora ordered the builder to use cheaper steel in the new harbour bridge, "
+        "according to city engineers. The bridge is due to open in May. Traffic on the old bridge "
+        "has doubled since January.",
+    ),
+    (
+        "post",
+        "City engineers say the mayor pushed the construction company to switch to low-grade steel for "
+        "the harbour bridge. The council will debate the contract next week. Fishermen fear the works "
+        "will close the harbour for a month.",
+    ),
+    (
+        "courier",
+        "Valmora's mayor told the builder to buy cheaper steel for the harbour bridge, engineers said. "
+        'Mayor Lena Ortiz rejected the accusation on Wednesday. "I never asked anyone to change the '
+        'metal," Ortiz said. The council will debate the contract next week.',
+    ),
+    (
+        "copy",
+        "The mayor of Valmora ordered the builder to use cheaper steel in the new harbour bridge, "
+        "according to city engineers. The bridge is due to open in May. Traffic on the old bridge "
+        "has doubled since January.",
+    ),
+]
+
+
+def _article(text: str, outlet: str) -> Article:
+    result = to_article(RawDoc(source=outlet, text=text, outlet=outlet))
+    assert not isinstance(result, Exception)
+    return result[0]
+
+
+@pytest.fixture(scope="module")
+def story():
+    arts = [_article(t, o) for o, t in STORY]
+    copies = find_copies(arts)
+    quotes = extract_quotes(arts)
+    return arts, copies, find_claims(arts, quotes, None, copies)
+
+
+def test_claim_gathered_across_articles_and_copies_count_once(story):
+    arts, copies, claims = story
+    assert copies, "the fixture has an exact copy"
+    steel = [c for c in claims if "steel" in c.text]
+    assert steel, [c.text for c in claims]
+    c = steel[0]
+    assert claims[0] is c  # the most independent sources, first
+    assert len(c.articles) == 4
+    assert c.independent_sources == independent_sources(c.articles, copies) < 4
+    assert any("engineers" in a for a in c.attributed_to)
+    assert {x.article for x in c.citations} == set(c.articles)
+
+
+def test_denial_phrased_differently_attaches_to_the_claim(story):
+    arts, _, claims = story
+    steel = next(c for c in claims if "steel" in c.text)
+    by = {d.by_name for d in steel.disputes}
+    assert by & {"Ortiz", "Lena Ortiz"}, steel.disputes
+    assert all(d.relation in ("denies", "contradicts", "questions") for d in steel.disputes)
+    courier = next(a for a in arts if a.outlet == "courier")
+    assert all(d.article == courier.id for d in steel.disputes)
+    # the disputing sentence is not counted as asserting the claim
+    assert all(
+        (d.article, d.sentence) not in {(x.article, x.sentence) for x in steel.citations}
+        for d in steel.disputes
+    )
+
+
+def test_unrelated_sentences_do_not_become_salient_claims(story):
+    _, _, claims = story
+    assert not any("Fishermen" in c.text or "Traffic" in c.text and c.independent_sources > 1 for c in claims)
+
+
+def test_denial_signals():
+    def q(text: str, cue: str | None = "said") -> Quote:
+        return Quote(None, "X", text, "reported", cue, "a", 0)
+
+    assert denial_relation(q("seeking help", "denied")) == ("denies", True)
+    assert denial_relation(q("he had never heard of it")) == ("denies", True)
+    assert denial_relation(q("the US is spreading misinformation")) == ("contradicts", True)
+    assert denial_relation(q("talks will continue on Monday")) is None
+    assert denial_relation(q("the army did not move"))[1] is False
+    assert strip_negation("Russia had not asked China for help") == "Russia had asked China for help"
+
+
+@pytest.fixture(scope="module")
+def seed_claims():
+    files = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    if not files:
+        pytest.skip("../shared/seeds not present")
+    arts = [_article(p.read_text(encoding="utf-8"), None) for p in files]
+    quotes = extract_quotes(arts)
+    return arts, find_claims(arts, quotes, None, find_copies(arts))
+
+
+def test_seed_request_claim_in_all_five_with_chinese_and_kremlin_denials(seed_claims):
+    arts, claims = seed_claims
+    assert 1 <= len(claims) <= 12
+    request = [
+        c
+        for c in claims
+        if len(c.articles) == 5
+        and any(w in c.text.lower() for w in ("asked", "seeking", "request", "demanded", "sought"))
+    ]
+    assert request, [(c.text, len(c.articles)) for c in claims]
+    c = request[0]
+    assert c.independent_sources == 5
+    names = " ".join(d.by_name for d in c.disputes)
+    assert "Pengyu" in names
+    assert "Zhao" in names or "Beijing" in names
+    assert "Kremlin" in names or "Peskov" in names
+    assert any("misinformation" in d.text for d in c.disputes)
+    assert any("never heard" in d.text for d in c.disputes)
+    assert all(d.by_name not in c.attributed_to for d in c.disputes)

@@ -1,0 +1,165 @@
+"""Attributed statements: each quote pattern on fictional articles, and the seed articles when present."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from newsweave.ingest import to_article
+from newsweave.model import Article, RawDoc
+from newsweave.quotes import extract_quotes, extract_statements, find_quote_spans
+
+SEEDS = Path(__file__).parents[1].parent / "shared" / "seeds"
+
+FIXTURE = """Valmora bridge delayed again
+
+\u201cThe bridge will open in May, and not a day later,\u201d Mayor Lena Ortiz said on Tuesday.
+
+Council member Tom Reyes said: \u201cWe have not seen a single page of the budget.\u201d
+
+\u201cCosts are rising faster than anyone planned,\u201d said Priya Nair, an engineer at the firm Bolt Works.
+
+Tom Reyes criticised the schedule in a long speech. "It is a waste of public money," he said.
+
+"The first spans were poured in March and they passed every test we ran.
+
+"The last ones will be finished by the end of April," Ortiz added.
+
+Reyes told the Valmora Ledger that the council would vote on the contract next week.
+
+The bridge has cost 40 million euros so far, according to city officials.
+
+Bolt Works denied using cheaper steel in the main deck of the bridge.
+"""
+
+
+def _article(text: str, source: str = "fixture") -> Article:
+    result = to_article(RawDoc(source=source, text=text))
+    assert not isinstance(result, Exception)
+    return result[0]
+
+
+@pytest.fixture(scope="module")
+def fixture_quotes():
+    return extract_quotes([_article(FIXTURE)])
+
+
+def _find(quotes, words: str):
+    hits = [q for q in quotes if words in q.text]
+    assert hits, f"no statement containing {words!r} in {[q.text for q in quotes]}"
+    return hits[0]
+
+
+def test_speaker_after_quote_with_curly_marks(fixture_quotes):
+    q = _find(fixture_quotes, "The bridge will open in May")
+    assert (q.speaker_name, q.kind, q.cue) == ("Lena Ortiz", "direct", "said")
+    assert '"' not in q.text
+
+
+def test_speaker_before_quote_with_colon(fixture_quotes):
+    q = _find(fixture_quotes, "We have not seen a single page")
+    assert q.speaker_name == "Tom Reyes" and q.kind == "direct"
+
+
+def test_inverted_frame_takes_name_not_apposition(fixture_quotes):
+    q = _find(fixture_quotes, "Costs are rising")
+    assert q.speaker_name == "Priya Nair"
+
+
+def test_he_said_resolves_to_most_recent_subject(fixture_quotes):
+    q = _find(fixture_quotes, "waste of public money")
+    assert q.speaker_name == "Tom Reyes" and q.cue == "said"
+
+
+def test_quote_spanning_paragraphs_is_one_quote_of_the_closing_speaker(fixture_quotes):
+    q = _find(fixture_quotes, "The first spans were poured")
+    assert "The last ones will be finished" in q.text
+    assert q.speaker_name == "Ortiz" and q.cue == "added"
+
+
+def test_told_is_reported_speech(fixture_quotes):
+    q = _find(fixture_quotes, "the council would vote")
+    assert (q.speaker_name, q.kind, q.cue) == ("Reyes", "reported", "told")
+
+
+def test_according_to_group(fixture_quotes):
+    q = _find(fixture_quotes, "40 million euros")
+    assert q.speaker_name == "city officials" and q.cue == "according to"
+
+
+def test_denial_verb_with_gerund_content(fixture_quotes):
+    q = _find(fixture_quotes, "using cheaper steel")
+    assert q.speaker_name == "Bolt Works" and q.cue == "denied"
+
+
+def test_every_statement_cites_a_real_sentence(fixture_quotes):
+    art = _article(FIXTURE)
+    for q in fixture_quotes:
+        assert 0 <= q.sentence < len(art.sentences) and q.article == art.id
+
+
+def test_stray_marks_do_not_make_quotes():
+    art = _article(
+        'The minister called the plan " ambitious " and left.\n\nA " stray mark opens nothing here.'
+    )
+    spans = find_quote_spans(art)
+    assert all(
+        len(" ".join(art.sentences[g.sentence][g.start : g.end] for g in s.segments).split()) <= 2
+        for s in spans
+    )
+    assert [q for q in extract_quotes([art]) if q.kind == "direct"] == []
+
+
+def test_spun_copy_keeps_the_speaker():
+    original = _article('"We will rebuild the harbour by winter," said Omar Haddad, the port director.', "a")
+    spun = _article('"We will rebuild the harbour by winter," port director Omar Haddad told reporters.', "b")
+    got = {q.article: q.speaker_name for q in extract_quotes([original, spun]) if q.kind == "direct"}
+    assert got == {original.id: "Omar Haddad", spun.id: "Omar Haddad"}
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("newsweave.entities") is None, reason="entities stage not built yet"
+)
+def test_speakers_resolve_to_entities_when_an_index_is_given():
+    from newsweave.entities import resolve_entities
+
+    art = _article(FIXTURE)
+    index = resolve_entities([art])
+    statements = extract_statements([art], index)
+    ortiz = [s.quote for s in statements if s.quote.speaker_name in ("Lena Ortiz", "Ortiz")]
+    assert len(ortiz) >= 2
+    assert ortiz[0].speaker is not None and len({q.speaker for q in ortiz}) == 1
+
+
+# -- the seed articles -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeds() -> list[Article]:
+    files = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    if not files:
+        pytest.skip("../shared/seeds not present")
+    return [_article(p.read_text(encoding="utf-8"), str(p)) for p in files]
+
+
+@pytest.mark.parametrize(
+    "person,forms,words",
+    [
+        ("Sullivan", ("Sullivan",), "allow any country"),
+        ("Liu Pengyu", ("Liu", "Pengyu"), "never heard"),
+        ("Zhao Lijian", ("Zhao", "Chao"), "spreading misinformation aimed at China"),
+        ("Ryan Hass", ("Hass",), "Sino-US relations are heading"),
+        ("Einar Tangen", ("Tangen",), "hypocritical"),
+    ],
+)
+def test_seed_quotes_are_attributed(seeds, person, forms, words):
+    quotes = extract_quotes(seeds)
+    said = [q for q in quotes if words in q.text]
+    assert said, f"no statement with {words!r}"
+    assert all(any(f in q.speaker_name for f in forms) for q in said), [
+        (q.speaker_name, q.text) for q in said
+    ]
+    mine = [q for q in quotes if any(f in q.speaker_name for f in forms)]
+    assert len(mine) >= 2  # each says more than one thing across the five articles
