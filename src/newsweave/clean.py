@@ -21,12 +21,16 @@ _QUOTES = {
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
 }
+_COMPAT = re.compile(r"[\ufb00-\ufb4f\uff01-\uff5e\u2000-\u200a\u202f\u205f\u3000]")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\ufeff]")
 
 
 def normalize(text: str) -> str:
-    """NFKC, straight quotes, no control characters, single spaces, paragraphs kept as blank lines."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFC, straight quotes, no control characters, single spaces, paragraphs kept as blank lines."""
+    # NFC keeps the wording as written ("1/2" stays "½", "km²" stays); only ligatures, full-width
+    # forms and odd spaces get the compatibility fold, as they are layout, not wording.
+    text = unicodedata.normalize("NFC", text)
+    text = _COMPAT.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text)
     text = text.translate(str.maketrans(_QUOTES))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2026", "...")
@@ -53,7 +57,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         r"to top|back to top|skip to content|home ?[»>|/]|you may also like|recommended( for you)?|"
         r"trending( now)?|more from|see also|continue reading|tags?:|filed under|categor(y|ies):)", re.I)),
     ("share-subscribe", re.compile(
-        r"^(share( this)?( (article|story|post))?( on)?\b|share via|tweet$|email$|print$|"
+        r"^(share( this( article| story| post)?| on| via)?\b(?! (prices?|of|in|holders?)\b)|"
+        r"tweet$|email$|print$|"
         r"(facebook|twitter|whatsapp|linkedin|telegram|pinterest|reddit)( ?[|,/] ?\w+)*$|"
         r"follow us|subscribe|sign up for|join our newsletter|get the latest|download our app|"
         r"advertisement$|sponsored( content)?$|copyright|\u00a9|all rights reserved)", re.I)),
@@ -67,6 +72,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 _VERB_HINT = re.compile(
     r"\b(is|are|was|were|be|been|has|have|had|will|would|can|could|may|might|should|must|did|does|do|"
     r"said|says|told|asked|\w+ed|\w+s)\b", re.I)
+_READER = re.compile(r"\b(our|your|you|us)\b", re.I)
 _BYLINE = re.compile(r"^(?i:by)\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})\s*[:,|-]\s*", re.U)
 
 
@@ -84,24 +90,42 @@ def _looks_like_sentence(line: str) -> bool:
     return len(words) >= 8 and bool(re.search(r"[.!?\"')\]]$", line)) and bool(_VERB_HINT.search(line))
 
 
+_DANGLING = frozenset("a an the of on in at to for from by with and or but as that than".split())
+
+
 def _looks_like_headline(line: str) -> bool:
     words = line.split()
     if not 4 <= len(words) <= 25 or line.endswith((".", ":", ";", ",")):
+        return False
+    if words[-1].lower() in _DANGLING:  # a hard-wrapped line stops mid-sentence; a headline does not
         return False
     capitals = sum(1 for w in words if w[:1].isupper())
     return capitals >= 2
 
 
-def score_line(line: str, *, at_edge: bool, title: str | None, outlet_lines: frozenset[str]) -> tuple[float, str]:
+def score_line(
+    line: str, *, at_edge: bool, title: str | None, outlet_lines: frozenset[str]
+) -> tuple[float, str]:
     """Evidence that `line` is page furniture, and the strongest reason. 1.0 or more means drop."""
     evidence: list[tuple[float, str]] = []
     words = line.split()
     sentence_like = _looks_like_sentence(line)
     for reason, pattern in _CUES:
-        if pattern.search(line):
-            # A cue at the start of a short line is furniture; inside prose it is weak evidence.
-            weight = 0.6 if sentence_like and reason != "code-error" else 1.2
-            evidence.append((weight, reason))
+        m = pattern.search(line)
+        if not m:
+            continue
+        if reason == "code-error":
+            weight = 1.2
+        elif sentence_like:
+            weight = 0.6  # a cue inside prose is weak evidence
+        elif not re.search(r"\w", line[m.end():]):
+            weight = 1.2  # the line is the cue ("Most Popular", "Leave a Reply", "Please enter your name")
+        else:
+            # A cue opening a longer line ("Previous article<headline>") is furniture at the edge of
+            # the page but may be a subheading in the body ("Most popular routes"); the site talking
+            # to its reader ("Sign up for our newsletter") tips it.
+            weight = 0.7 + (0.4 if _READER.search(line) else 0.0)
+        evidence.append((weight, reason))
     if at_edge and len(words) <= 4 and not re.search(r"[.!?]$", line):
         evidence.append((0.7, "short-fragment-at-edge"))
     if title and line.lower().rstrip(" .") == title.lower().rstrip(" ."):
@@ -118,6 +142,44 @@ def score_line(line: str, *, at_edge: bool, title: str | None, outlet_lines: fro
     return total, max(evidence)[1]
 
 
+_NAME_IS = re.compile(r"^([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})\s*(?:[,\u2013\u2014-]\s*)?"
+                      r"(?:is|was|has been|joined)\b")
+_ROLE = re.compile(
+    r"\b(professor|lecturer|journalist|reporter|editor|writer|correspondent|author|analyst|fellow|columnist|"
+    r"researcher|contributor|freelancer?|blogger|commentator|producer|student|graduate)\b", re.I)
+_BIO_CUES = re.compile(
+    r"\b(prior to (that|this|joining)|previously (worked|served|was)|before joining|is the author of|"
+    r"(he|she|they) (holds|has written|writes|teaches|covers|lives|directed)|"
+    r"(his|her|their) (work|writing) has|"
+    r"has (written|reported) for|follow (him|her|them) on|can be reached at|graduated from|holds an? "
+    r"(degree|ph\.?d|master)|where (he|she|they) also)\b", re.I)
+_ATTRIBUTION = re.compile(r"\b(said|says|told|according to|announced)\b|\"", re.I)
+
+
+def bio_score(paragraph: str, author: str | None, *, at_end: bool, after_about: bool) -> float:
+    """Evidence that a paragraph describes the writer rather than the news; 1.1 or more means drop.
+
+    A bio names a person and what they are ("X is Professor of ..."), says more about their career,
+    and sits at the end of the page or under an "About the author" heading; news about a person
+    quotes or attributes, which counts against.
+    """
+    score = 0.0
+    m = _NAME_IS.match(paragraph)
+    if m:
+        score += 0.4
+        if author and author.split()[-1] in m.group(1):
+            score += 0.3
+    head = " ".join(paragraph.split()[:18])
+    if _ROLE.search(head):
+        score += 0.3
+    score += min(0.4, 0.2 * len(_BIO_CUES.findall(paragraph)))
+    score += 0.3 if at_end else 0.0
+    score += 0.6 if after_about else 0.0
+    if _ATTRIBUTION.search(paragraph):
+        score -= 0.5
+    return score
+
+
 def clean_text(text: str, *, title: str | None = None, outlet_lines: Iterable[str] = ()) -> Cleaned:
     """Clean text that arrives already stripped of HTML (or extracted from it).
 
@@ -127,6 +189,7 @@ def clean_text(text: str, *, title: str | None = None, outlet_lines: Iterable[st
     lines = [ln for ln in normalize(text).split("\n")]
     known = frozenset(outlet_lines)
     removed: list[Removal] = []
+    removed_at: list[tuple[int, str]] = []
     author: str | None = None
 
     # The body is the span between the first and last sentence-like lines; lines outside it are "at the edge".
@@ -145,6 +208,7 @@ def clean_text(text: str, *, title: str | None = None, outlet_lines: Iterable[st
         score, reason = score_line(line, at_edge=at_edge, title=found_title, outlet_lines=known)
         if score >= 1.0:
             removed.append(Removal(line, reason))
+            removed_at.append((i, reason))
             continue
         if found_title is None and i < first_body and _looks_like_headline(line):
             found_title = re.sub(r"\s+[|\u2013\u2014-]\s+[^|]{1,30}$", "", line)  # "Headline | Section"
@@ -163,25 +227,25 @@ def clean_text(text: str, *, title: str | None = None, outlet_lines: Iterable[st
             removed.append(Removal(line[: m.end()].strip(), "byline"))
             keep[k] = (i, line[m.end():])
         break
-    if author:
-        surname = author.split()[-1]
-        tail = [k for k, (i, ln) in enumerate(keep) if ln and i >= last_body - 1]
-        for k in tail:
-            ln = keep[k][1]
-            if ln.startswith(author) or (ln.startswith(surname) and " is " in ln[:80]):
-                if re.search(r"\b(is|was) (a |an |the )?(professor|journalist|reporter|editor|writer|"
-                             r"correspondent|author|analyst|fellow|columnist)", ln, re.I) or \
-                        re.search(r"\s[-\u2013\u2014]\s+is\b", ln):
-                    removed.append(Removal(ln, "author-bio"))
-                    keep[k] = (keep[k][0], "")
+    nonempty = [k for k, (_, ln) in enumerate(keep) if ln]
+    tail = set(nonempty[-2:])
+    about_at = min((i for i, r in removed_at if r == "about-author"), default=None)
+    for k in nonempty:
+        i, ln = keep[k]
+        after_about = about_at is not None and i > about_at
+        at_end = k in tail
+        if (at_end or after_about) and bio_score(ln, author, at_end=at_end, after_about=after_about) >= 1.1:
+            removed.append(Removal(ln, "author-bio"))
+            keep[k] = (i, "")
 
     # A line break is a paragraph break, except in hard-wrapped text: a line that stops mid-sentence
-    # and a next line that starts in lower case are one paragraph.
+    # and a next line that starts in lower case (or after "on", "the", ...) are one paragraph.
     paragraphs: list[str] = []
     for _, line in keep:
         if not line:
             continue
-        if paragraphs and not re.search(r"[.!?:\"')\]]$", paragraphs[-1]) and line[:1].islower():
+        if paragraphs and not re.search(r"[.!?:\"')\]]$", paragraphs[-1]) and (
+                line[:1].islower() or paragraphs[-1].rsplit(" ", 1)[-1].lower() in _DANGLING):
             paragraphs[-1] += " " + line
         else:
             paragraphs.append(line)
@@ -203,24 +267,38 @@ _ORPHAN = re.compile(r'^["\')\].,;:]+$|^\.\.+$')
 
 
 def split_sentences(paragraphs: list[str]) -> tuple[list[str], list[int]]:
-    """Sentences of each paragraph, and the paragraph index of each sentence."""
+    """Sentences of each paragraph, and the paragraph index of each sentence.
+
+    Every sentence is a slice of its paragraph (spans are merged, never re-joined), so citing a sentence
+    always quotes the text exactly.
+    """
     nlp = _sentencizer()
     sentences: list[str] = []
     para_of: list[int] = []
     for p_idx, doc in enumerate(nlp.pipe(paragraphs, batch_size=64)):
+        text = doc.text
+        spans: list[list[int]] = []
         for sent in doc.sents:
-            s = sent.text.strip()
+            start, end = sent.start_char, sent.end_char
+            s = text[start:end].strip()
             if not s:
                 continue
+            start += len(text[start:end]) - len(text[start:end].lstrip())
+            end = start + len(s)
             # A lone closing quote or dot split off a sentence belongs to the one before it.
-            if _ORPHAN.match(s) and sentences and para_of[-1] == p_idx:
-                sentences[-1] = sentences[-1] + s
+            if _ORPHAN.match(s) and spans:
+                spans[-1][1] = end
                 continue
             # An opening quote left dangling at the end belongs to the next sentence.
-            if sentences and para_of[-1] == p_idx and sentences[-1].endswith(' "') \
-                    and sentences[-1].count('"') % 2 == 1:
-                sentences[-1] = sentences[-1][:-2]
-                s = '"' + s
-            sentences.append(s)
-            para_of.append(p_idx)
+            if spans:
+                prev = text[spans[-1][0]:spans[-1][1]]
+                if prev.endswith(' "') and prev.count('"') % 2 == 1:
+                    spans[-1][1] -= 2
+                    start -= 1
+            spans.append([start, end])
+        for start, end in spans:
+            sentence = text[start:end].strip()
+            if sentence:
+                sentences.append(sentence)
+                para_of.append(p_idx)
     return sentences, para_of

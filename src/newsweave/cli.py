@@ -9,11 +9,19 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from . import api
-from .ingest import IngestReport, InputError, JsonFields, read_stdin
+from .ingest import MAX_BYTES, IngestReport, InputError, JsonFields, read_stdin
 from .pipeline import Options
 from .workspace import DEFAULT_DIR
 
@@ -32,7 +40,8 @@ def _progress(quiet: bool) -> Progress:
                     disable=quiet or not err.is_terminal)
 
 
-def _do_ingest(ws: api.Workspace, inputs: list[str], fields: JsonFields, quiet: bool) -> IngestReport:
+def _do_ingest(ws: api.Workspace, inputs: list[str], fields: JsonFields, quiet: bool,
+               max_mb: float = MAX_BYTES / 1e6) -> IngestReport:
     paths = [p for p in inputs if p != "-"]
     records = [read_stdin()] if "-" in inputs else []
     with _progress(quiet) as progress:
@@ -42,9 +51,11 @@ def _do_ingest(ws: api.Workspace, inputs: list[str], fields: JsonFields, quiet: 
             progress.update(task, advance=1, description=f"ingest {Path(source).name[:40]}")
 
         def on_error(e: InputError) -> None:
-            err.print(f"[yellow]skipped[/] {e.source}: {e.reason}", markup=True, highlight=False)
+            err.print(f"[yellow]skipped[/] {escape(e.source)}: {escape(e.reason)}", markup=True,
+                      highlight=False, soft_wrap=True)
 
-        report = api.ingest(ws, paths, records, fields=fields, on_progress=on_progress, on_error=on_error)
+        report = api.ingest(ws, paths, records, fields=fields, on_progress=on_progress, on_error=on_error,
+                            max_bytes=int(max_mb * 1e6))
     if not quiet:
         err.print(f"{len(report.added)} added, {len(report.existing)} already there, "
                   f"{report.skipped_inputs} inputs already done, {len(report.errors)} failed"
@@ -62,13 +73,14 @@ def ingest(
     url_field: Annotated[str, typer.Option(help="JSON field with the URL.")] = "url",
     date_field: Annotated[str, typer.Option(help="JSON field with the publication date.")] = "published",
     source_field: Annotated[str, typer.Option(help="JSON field with the outlet name.")] = "source",
+    max_mb: Annotated[float, typer.Option(help="Skip files larger than this many MB.")] = MAX_BYTES / 1e6,
     quiet: QuietOpt = False,
 ) -> None:
     """Read articles into the workspace (resumable; re-ingesting adds nothing)."""
     fields = JsonFields(url=url_field, title=title_field, text=text_field, html=html_field,
                         published=date_field, source=source_field)
     with api.open_workspace(workspace) as ws:
-        report = _do_ingest(ws, inputs, fields, quiet)
+        report = _do_ingest(ws, inputs, fields, quiet, max_mb)
     raise typer.Exit(1 if report.errors else 0)
 
 

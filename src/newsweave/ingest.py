@@ -22,19 +22,24 @@ from urllib.parse import urlparse
 
 from .clean import clean_text, normalize, split_sentences, text_key
 from .model import Article, RawDoc
-from .workspace import Workspace
+from .workspace import Workspace, short_lines
 
 MAX_BYTES = 20 * 1024 * 1024
+MIN_HTML_WORDS = 10
 TEXT_EXT = {".txt", ".md", ".text"}
 HTML_EXT = {".html", ".htm", ".xhtml"}
 JSON_EXT = {".json", ".jsonl", ".ndjson"}
 FEED_EXT = {".rss", ".atom", ".xml"}
+READABLE_EXT = TEXT_EXT | HTML_EXT | JSON_EXT | FEED_EXT | {".warc"}
 
 
 @dataclass
 class InputError:
+    """One bad file, line or record: where, and why. Feed links that were not fetched are not failures."""
+
     source: str
     reason: str
+    not_fetched: bool = False
 
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}"
@@ -89,29 +94,57 @@ def decode_bytes(data: bytes, source: str) -> str | InputError:
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes | InputError:
+    """The file's bytes (gunzipped, except WARCs, which warcio reads record by record), or why not."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return InputError(str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB cap")
+            return InputError(str(path), f"file is {_mb(size)}, over the {_mb(max_bytes)} cap")
         data = path.read_bytes()
     except OSError as e:
         return InputError(str(path), f"cannot read: {e.strerror or e}")
-    if path.suffix == ".gz" and not path.name.endswith((".warc.gz",)):
+    if path.name.lower().endswith(".gz") and not path.name.lower().endswith(".warc.gz"):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as e:
             return InputError(str(path), f"broken gzip: {e}")
+        if len(data) > max_bytes:
+            return InputError(str(path), f"unpacks to {_mb(len(data))}, over the {_mb(max_bytes)} cap")
     return data
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.3g} MB"
+
+
+def _str(value: Any) -> str | None:
+    """A JSON value as a string, or None when it is empty or a container."""
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 # -- readers -------------------------------------------------------------------------------------
 
 
-def read_text(source: str, text: str) -> Iterator[RawDoc | InputError]:
+_MD_HEADING = re.compile(r"^#{1,6}\s+", re.M)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def read_text(source: str, text: str, markdown: bool = False) -> Iterator[RawDoc | InputError]:
+    """Plain text (or Markdown) as one article; a Markdown `# heading` on the first line is its title."""
     if not text.strip():
         yield InputError(source, "empty file")
         return
-    yield RawDoc(source=source, text=text)
+    title = None
+    if markdown:
+        first, _, rest = text.lstrip().partition("\n")
+        if re.match(r"#\s+\S", first):
+            title, text = first.lstrip("# ").strip(), rest
+        # Markup is not wording: keep link and emphasis text, drop the syntax.
+        text = _MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", _MD_HEADING.sub("", text)))
+    yield RawDoc(source=source, text=text, title=title)
 
 
 def read_html(source: str, html: str, url: str | None = None) -> Iterator[RawDoc | InputError]:
@@ -122,47 +155,53 @@ def read_html(source: str, html: str, url: str | None = None) -> Iterator[RawDoc
 
 
 def read_json(source: str, text: str, fields: JsonFields) -> Iterator[RawDoc | InputError]:
-    """A JSON array or object, or JSON Lines: one record per article."""
-    stripped = text.lstrip()
+    """A JSON array of objects, one object, or JSON Lines: one record per article. Never raises."""
     records: Iterable[tuple[str, Any]]
-    if stripped.startswith("["):
-        try:
-            records = [(f"{source}[{i}]", r) for i, r in enumerate(json.loads(text))]
-        except json.JSONDecodeError as e:
-            yield InputError(source, f"malformed JSON at line {e.lineno}: {e.msg}")
-            return
-    elif stripped.startswith("{") and "\n{" not in stripped:
-        try:
-            records = [(source, json.loads(text))]
-        except json.JSONDecodeError as e:
-            yield InputError(source, f"malformed JSON at line {e.lineno}: {e.msg}")
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        if isinstance(_loads(first), dict):  # JSON Lines: each line stands alone
+            records = _json_lines(source, text)
+        else:
+            where = f" at line {e.lineno}" if isinstance(e, json.JSONDecodeError) else ""
+            msg = e.msg if isinstance(e, json.JSONDecodeError) else "nested too deeply"
+            yield InputError(source, f"malformed JSON{where}: {msg}")
             return
     else:
-        records = _json_lines(source, text)
+        if isinstance(parsed, list):
+            records = [(f"{source}[{i}]", r) for i, r in enumerate(parsed)]
+        elif isinstance(parsed, dict):
+            records = [(source, parsed)]
+        else:
+            yield InputError(source, "JSON is neither an object nor an array of objects")
+            return
     for where, rec in records:
         if isinstance(rec, InputError):
             yield rec
-            continue
-        if not isinstance(rec, dict):
+        elif not isinstance(rec, dict):
             yield InputError(where, "record is not a JSON object")
-            continue
-        text_value, html_value = rec.get(fields.text), rec.get(fields.html)
-        if not (isinstance(text_value, str) and text_value.strip()) and not (
-            isinstance(html_value, str) and html_value.strip()
-        ):
-            yield InputError(where, f"record has no '{fields.text}' or '{fields.html}' field with content")
-            continue
-        yield RawDoc(
-            source=str(rec.get(fields.url) or where),
-            text=text_value if isinstance(text_value, str) and text_value.strip() else None,
-            html=html_value if isinstance(html_value, str) and html_value.strip() else None,
-            title=_str(rec.get(fields.title)),
-            url=_str(rec.get(fields.url)),
-            outlet=_str(rec.get(fields.source)),
-            published=_str(rec.get(fields.published)),
-            author=_str(rec.get(fields.author)),
-            language=_str(rec.get(fields.language)),
-        )
+        else:
+            yield _record_to_raw(where, rec, fields)
+
+
+def _loads(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _record_to_raw(where: str, rec: dict[str, Any], fields: JsonFields) -> RawDoc | InputError:
+    text, html = _str(rec.get(fields.text)), _str(rec.get(fields.html))
+    if not text and not html:
+        return InputError(where, f"record has no '{fields.text}' or '{fields.html}' field with content")
+    url = _str(rec.get(fields.url))
+    return RawDoc(
+        source=url or where, text=text, html=None if text else html, title=_str(rec.get(fields.title)),
+        url=url, outlet=_str(rec.get(fields.source)), published=_str(rec.get(fields.published)),
+        author=_str(rec.get(fields.author)), language=_str(rec.get(fields.language)),
+    )
 
 
 def _json_lines(source: str, text: str) -> Iterator[tuple[str, Any]]:
@@ -173,37 +212,59 @@ def _json_lines(source: str, text: str) -> Iterator[tuple[str, Any]]:
         try:
             yield where, json.loads(line)
         except json.JSONDecodeError as e:
-            yield where, InputError(where, f"malformed JSON line: {e.msg}")
+            yield where, InputError(where, f"malformed JSON line: {e.msg} (column {e.colno})")
+        except (ValueError, RecursionError):
+            yield where, InputError(where, "malformed JSON line: nested too deeply")
 
 
 def read_warc(source: str, data: bytes) -> Iterator[RawDoc | InputError]:
-    """HTML responses of a WARC (plain or gzipped); a truncated record ends the file with one error."""
+    """HTML responses of a WARC (plain or gzipped); a truncated or corrupt record ends it with one error.
+
+    warcio yields a cut-off record as if it were whole, so completeness is checked here: every record must
+    deliver its declared Content-Length, and no bytes may be left after the last record it could parse.
+    """
     from warcio.archiveiterator import ArchiveIterator
 
     n = 0
+    it = ArchiveIterator(io.BytesIO(data))
     try:
-        for n, record in enumerate(ArchiveIterator(io.BytesIO(data)), 1):
-            if record.rec_type != "response":
+        for n, record in enumerate(it, 1):
+            where = f"{source}#record {n}"
+            if not record.rec_type:
+                yield InputError(where, "corrupt WARC record (no record type)")
+                return
+            if record.rec_type == "response" and record.http_headers:
+                ctype = record.http_headers.get_header("Content-Type", "")
+            elif record.rec_type == "resource":
+                ctype = record.rec_headers.get_header("Content-Type", "")
+            else:
                 continue
-            ctype = record.http_headers.get_header("Content-Type", "") if record.http_headers else ""
+            body = record.content_stream().read()
+            if getattr(record.raw_stream, "limit", 0) > 0:
+                yield InputError(where, f"truncated WARC record ({record.raw_stream.limit} bytes missing)")
+                return
             if "html" not in ctype.lower():
                 continue
-            url = record.rec_headers.get_header("WARC-Target-URI")
-            body = record.content_stream().read()
-            html = decode_bytes(body, f"{source}#{n}")
+            html = decode_bytes(body, where)
             if isinstance(html, InputError):
                 yield html
                 continue
-            yield from read_html(f"{source}#{n}", html, url=url)
-    except Exception as e:  # warcio raises several kinds on truncated or corrupt input
-        yield InputError(f"{source}#{n + 1}", f"truncated or corrupt WARC record ({type(e).__name__}: {e})")
+            yield from read_html(where, html, url=record.rec_headers.get_header("WARC-Target-URI"))
+        end = it.get_record_offset() + it.get_record_length() if n else 0
+    except Exception as e:  # warcio raises several kinds (ArchiveLoadFailed, ValueError, ...) on bad input
+        yield InputError(f"{source}#record {n + 1}",
+                         f"truncated or corrupt WARC record ({type(e).__name__}: {e})")
+        return
+    if data[end:].strip():
+        yield InputError(f"{source}#record {n + 1}",
+                         "truncated or corrupt WARC record (unreadable bytes at the end)")
 
 
 def read_feed(source: str, text: str) -> Iterator[RawDoc | InputError]:
     """RSS/Atom entries with full content; entries that only link are reported as not fetched."""
     import feedparser
 
-    feed = feedparser.parse(text)
+    feed = feedparser.parse(io.BytesIO(text.encode("utf-8")))
     if not feed.entries:
         reason = f"not a feed or no entries ({feed.bozo_exception})" if feed.bozo else "feed has no entries"
         yield InputError(source, reason)
@@ -217,8 +278,10 @@ def read_feed(source: str, text: str) -> Iterator[RawDoc | InputError]:
         body = content if len(content) >= len(summary) else summary
         link = entry.get("link")
         published = entry.get("published") or entry.get("updated")
+        # A teaser is not the article: under ~60 words the entry only points to it (fetching is off).
         if len(re.sub(r"<[^>]+>", " ", body).split()) < 60:
-            yield InputError(f"{source}[{i}]", f"entry has no full text; link not fetched: {link or '(none)'}")
+            yield InputError(f"{source}[{i}]", f"entry has no full text; link not fetched: {link or '-'}",
+                             not_fetched=True)
             continue
         is_html = bool(re.search(r"<\s*(p|div|br|span|a)\b", body, re.I))
         yield RawDoc(
@@ -237,58 +300,54 @@ def _looks_like_feed(text: str) -> bool:
 def read_path(path: Path, fields: JsonFields, max_bytes: int = MAX_BYTES) -> Iterator[RawDoc | InputError]:
     """Dispatch one file to its reader by extension (and content for XML and unknown endings)."""
     name = path.name.lower()
-    if name.endswith((".warc", ".warc.gz")):
-        data = _read_bytes(path, max_bytes) if name.endswith(".warc") else _read_raw(path, max_bytes)
-        if isinstance(data, InputError):
-            yield data
-        elif not data:
-            yield InputError(str(path), "empty file")
-        else:
-            yield from read_warc(str(path), data)
-        return
     data = _read_bytes(path, max_bytes)
     if isinstance(data, InputError):
         yield data
         return
+    if name.endswith((".warc", ".warc.gz")):
+        yield from read_warc(str(path), data) if data.strip() else iter([InputError(str(path), "empty file")])
+        return
+    suffix = Path(name.removesuffix(".gz")).suffix
+    if suffix and suffix not in READABLE_EXT:
+        yield InputError(str(path), f"unknown file type '{suffix}' (expected .txt .md .html .json .jsonl "
+                                    ".warc .warc.gz .rss .atom .xml)")
+        return
     text = decode_bytes(data, str(path))
     if isinstance(text, InputError):
         yield text
-        return
-    suffix = Path(name.removesuffix(".gz")).suffix
-    if suffix in JSON_EXT:
+    elif suffix in JSON_EXT:
         yield from read_json(str(path), text, fields)
-    elif suffix in FEED_EXT or (suffix not in HTML_EXT | TEXT_EXT and _looks_like_feed(text)):
+    elif suffix in FEED_EXT or (suffix not in HTML_EXT and _looks_like_feed(text)):
         yield from read_feed(str(path), text)
     elif suffix in HTML_EXT:
         yield from read_html(str(path), text)
-    elif suffix in TEXT_EXT or not suffix:
-        yield from read_text(str(path), text)
     else:
-        yield InputError(str(path), f"unknown file type '{suffix}' (expected .txt .md .html .json .jsonl "
-                                    ".warc .warc.gz .rss .atom .xml)")
-
-
-def _read_raw(path: Path, max_bytes: int) -> bytes | InputError:
-    try:
-        if path.stat().st_size > max_bytes:
-            return InputError(str(path), f"file is over the {max_bytes / 1e6:.0f} MB cap")
-        return path.read_bytes()
-    except OSError as e:
-        return InputError(str(path), f"cannot read: {e.strerror or e}")
+        yield from read_text(str(path), text, markdown=suffix == ".md")
 
 
 def iter_inputs(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
-    """Files under the given paths, recursively, in a stable order; missing paths are errors."""
+    """Files under the given paths, recursively, in a stable order; missing paths are errors.
+
+    Inside folders, hidden files and folders (such as a workspace) and files of other kinds (images,
+    scripts and styles saved beside a page) are passed over; a file named explicitly is always read.
+    """
     for p in paths:
         path = Path(p)
         if path.is_dir():
             for f in sorted(path.rglob("*")):
-                if f.is_file() and not f.name.startswith("."):
+                rel = f.relative_to(path).parts
+                if f.is_file() and not any(part.startswith(".") for part in rel) and _readable(f):
                     yield f
         elif path.is_file():
             yield path
         else:
             yield InputError(str(p), "no such file or folder")
+
+
+def _readable(path: Path) -> bool:
+    name = path.name.lower()
+    suffix = Path(name.removesuffix(".gz")).suffix
+    return name.endswith(".warc.gz") or not suffix or suffix in READABLE_EXT
 
 
 # -- from raw to article -------------------------------------------------------------------------
@@ -298,8 +357,10 @@ def iter_inputs(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
 def _language_detector():  # noqa: ANN202 - lingua detector
     from lingua import LanguageDetectorBuilder
 
-    # Models load lazily per language, so building over all languages is cheap until used.
-    return LanguageDetectorBuilder.from_all_languages().build()
+    # Low-accuracy mode uses trigram models only: ~70 MB and 1-2 s to load. The default mode loads every
+    # n-gram model of every language on the first short text (~900 MB, over 30 s here), and articles are
+    # long enough for trigrams.
+    return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
 
 
 def detect_language(text: str) -> str | None:
@@ -323,11 +384,16 @@ def normalize_date(value: str | None) -> str | None:
         from email.utils import parsedate_to_datetime
 
         return parsedate_to_datetime(value).date().isoformat()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         pass
     import dateparser
 
-    parsed = dateparser.parse(value, settings={"PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False})
+    # A date needs a day, month and year: "Monday" or "2 hours ago" would be read relative to today.
+    try:
+        parsed = dateparser.parse(value[:100], settings={"REQUIRE_PARTS": ["day", "month", "year"],
+                                                         "RETURN_AS_TIMEZONE_AWARE": False})
+    except (ValueError, OverflowError, TypeError):
+        return None
     return parsed.date().isoformat() if isinstance(parsed, datetime) else None
 
 
@@ -338,19 +404,29 @@ def outlet_of(url: str | None) -> str | None:
     return host.removeprefix("www.") or None
 
 
+_TABLE_RULE = re.compile(r"^\s*\|(\s*:?-+:?\s*\|)+\s*$\n?", re.M)
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$", re.M)
+
+
 def _extract_html(raw: RawDoc) -> RawDoc | InputError:
     import trafilatura
 
     try:
+        # Tables stay (trafilatura's default, and how the AEB gold counts them), as rows of plain cells.
         doc = trafilatura.bare_extraction(raw.html, url=raw.url, with_metadata=True, include_comments=False,
-                                          include_tables=False, as_dict=False)
+                                          include_tables=True, as_dict=False)
     except Exception as e:  # lxml raises many kinds on hostile markup
         return InputError(raw.source, f"broken HTML ({type(e).__name__})")
-    if doc is None or not (doc.text or "").strip():
-        return InputError(raw.source, "no article text found in the HTML")
+    words = len((doc.text or "").split()) if doc is not None else 0
+    # A few stray words out of broken markup are not an article.
+    if doc is None or words < MIN_HTML_WORDS:
+        return InputError(raw.source, f"no article text found in the HTML ({words} words)")
+    text = _TABLE_RULE.sub("", doc.text)
+    text = _TABLE_ROW.sub(lambda m: " ".join(c.strip() for c in m.group(1).split("|") if c.strip()), text)
     return RawDoc(
-        source=raw.source, text=doc.text, title=raw.title or doc.title, url=raw.url or doc.url,
-        outlet=raw.outlet or doc.sitename or outlet_of(raw.url or doc.url), published=raw.published or doc.date,
+        source=raw.source, text=text, title=raw.title or doc.title, url=raw.url or doc.url,
+        outlet=raw.outlet or doc.sitename or outlet_of(raw.url or doc.url),
+        published=raw.published or doc.date,
         author=raw.author or doc.author, language=raw.language,
     )
 
@@ -365,8 +441,11 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
         if isinstance(extracted, InputError):
             return extracted
         raw = extracted
+    if not (raw.text or "").strip():
+        return InputError(raw.source, "no text")
     assert raw.text is not None
-    cleaned = clean_text(raw.text, title=normalize(raw.title) if raw.title else None, outlet_lines=outlet_lines)
+    title = normalize(raw.title) if raw.title else None
+    cleaned = clean_text(raw.text, title=title, outlet_lines=outlet_lines)
     sentences, para_of = split_sentences(cleaned.paragraphs)
     if not sentences:
         return InputError(raw.source, "no text left after cleaning")
@@ -394,10 +473,46 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
 
 # -- the stage -----------------------------------------------------------------------------------
 
+OUTLET_REPEAT = 3  # a short line in this many articles of one outlet is that site's furniture
+
 
 def _input_key(path: Path) -> str:
     st = path.stat()
     return f"{path.resolve()}|{st.st_size}|{int(st.st_mtime)}"
+
+
+def raw_key(raw: RawDoc) -> str:
+    """Identity of an input before cleaning: its content and metadata, not where it was read from."""
+    parts = [raw.text, raw.html, raw.title, raw.url, raw.outlet, raw.published]
+    return hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8", "replace")).hexdigest()[:24]
+
+
+class _OutletMemory:
+    """Short lines per outlet, counted over stored articles and those of this run (the DB alone would
+    only see them after the next commit)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.counts: dict[str, dict[str, int]] = {}
+        self.frequent: dict[str, set[str]] = {}
+
+    def lines(self, outlet: str | None) -> frozenset[str]:
+        if not outlet:
+            return frozenset()
+        if outlet not in self.counts:
+            self.counts[outlet] = self.workspace.outlet_line_counts(outlet)
+            self.frequent[outlet] = {ln for ln, n in self.counts[outlet].items() if n >= OUTLET_REPEAT}
+        return frozenset(self.frequent[outlet])
+
+    def add(self, article: Article) -> None:
+        if not article.outlet:
+            return
+        self.lines(article.outlet)
+        counts, frequent = self.counts[article.outlet], self.frequent[article.outlet]
+        for ln in short_lines(article.raw_text):
+            counts[ln] = counts.get(ln, 0) + 1
+            if counts[ln] >= OUTLET_REPEAT:
+                frequent.add(ln)
 
 
 def ingest(
@@ -408,28 +523,53 @@ def ingest(
     max_bytes: int = MAX_BYTES,
     on_progress: Callable[[str], None] | None = None,
     on_error: Callable[[InputError], None] | None = None,
+    batch_size: int = 100,
 ) -> IngestReport:
-    """Ingest files and folders (and in-memory records) into the workspace; resumable and idempotent."""
+    """Ingest files and folders (and in-memory records) into the workspace; resumable and idempotent.
+
+    Articles are committed in batches of `batch_size`, together with the inputs they finish, so a run
+    killed at any point loses no committed article and the next run re-reads only unfinished inputs
+    (whose articles already stored are recognised by their raw key before any cleaning).
+    """
     fields = fields or JsonFields()
     report = IngestReport()
-    outlet_cache: dict[str | None, frozenset[str]] = {}
+    memory = _OutletMemory(workspace)
+    pending: list[tuple[Article, str, str]] = []
+    pending_keys: dict[str, str] = {}
+    pending_inputs: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        with workspace.transaction():
+            for article, text_hash, rkey in pending:
+                added = workspace.add_article(article, text_hash, rkey)
+                (report.added if added else report.existing).append(article.id)
+            for key, source in pending_inputs:
+                workspace.mark_input(key, source, "done")
+        pending.clear()
+        pending_keys.clear()
+        pending_inputs.clear()
 
     def store(raw: RawDoc) -> None:
-        outlet = raw.outlet or outlet_of(raw.url)
-        if outlet not in outlet_cache:
-            outlet_cache[outlet] = workspace.outlet_lines(outlet)
-        result = to_article(raw, outlet_cache[outlet])
+        rkey = raw_key(raw)
+        known = pending_keys.get(rkey) or workspace.article_for_raw(rkey)
+        if known:
+            workspace.add_source(known, raw.source)
+            report.existing.append(known)
+            return
+        result = to_article(raw, memory.lines(raw.outlet or outlet_of(raw.url)))
         if isinstance(result, InputError):
             fail(result)
             return
         article, text_hash = result
-        (report.added if workspace.add_article(article, text_hash) else report.existing).append(article.id)
+        memory.add(article)
+        pending.append((article, text_hash, rkey))
+        pending_keys[rkey] = article.id
+        if len(pending) >= batch_size:
+            flush()
 
     def fail(err: InputError) -> None:
-        if "link not fetched" in err.reason:
-            report.not_fetched.append(err.source)
-        else:
-            report.errors.append(err)
+        (report.not_fetched if err.not_fetched else report.errors).append(err if not err.not_fetched
+                                                                           else err.source)
         if on_error:
             on_error(err)
 
@@ -442,7 +582,7 @@ def ingest(
         try:
             key = _input_key(item)
         except OSError as e:
-            fail(InputError(str(item), f"cannot read: {e}"))
+            fail(InputError(str(item), f"cannot read: {e.strerror or e}"))
             continue
         if workspace.input_done(key):
             report.skipped_inputs += 1
@@ -453,13 +593,15 @@ def ingest(
                 fail(doc)
             else:
                 store(doc)
-        status = "done" if len(report.errors) == failed_before else "done-with-errors"
-        # Inputs with errors are marked too: re-reading them would add nothing and repeat the same errors.
-        workspace.mark_input(key, str(item), "done", status)
+        # An input with errors stays unfinished: the next run reports its errors again (its good
+        # articles are found by raw key and not cleaned twice).
+        if len(report.errors) == failed_before:
+            pending_inputs.append((key, str(item)))
     for raw in records:
         if on_progress:
             on_progress(raw.source)
         store(raw)
+    flush()
     return report
 
 

@@ -1,9 +1,9 @@
 """The workspace: one SQLite file (WAL mode) that every stage reads from and writes to.
 
-Each write is its own transaction, so a run killed at any point leaves every committed article intact
-and the next run resumes where it stopped. Stages keep their results in their own tables, created on
-first use with `ensure_schema`, and cache per-text analyses in `analysis` (keyed by the text hash, so an
-exact copy reuses its original's analysis).
+Writes are transactions (ingest groups a batch of articles and the inputs they finish into one), so a
+run killed at any point leaves every committed article intact and the next run resumes where it stopped.
+Stages keep their results in their own tables, created on first use with `ensure_schema`, and cache
+per-text analyses in `analysis` (keyed by the text hash, so an exact copy reuses its original's analysis).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .clean import normalize
 from .model import Article
 
 DEFAULT_DIR = ".newsweave"
@@ -46,6 +47,10 @@ CREATE TABLE IF NOT EXISTS article_sources (
     article_id TEXT NOT NULL,
     source TEXT NOT NULL,
     PRIMARY KEY (article_id, source)
+);
+CREATE TABLE IF NOT EXISTS raw_keys (
+    raw_key TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS inputs (
     input_key TEXT PRIMARY KEY,
@@ -102,6 +107,17 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside commit together or not at all; nested uses become savepoints."""
+        if self.conn.in_transaction:
+            self.conn.execute("SAVEPOINT nested")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK TO nested")
+                self.conn.execute("RELEASE nested")
+                raise
+            self.conn.execute("RELEASE nested")
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -116,10 +132,16 @@ class Workspace:
 
     # -- articles ---------------------------------------------------------------------------------
 
-    def add_article(self, article: Article, text_hash: str) -> bool:
-        """Store an article; False when it is already there (the source is remembered as an alias)."""
+    def add_article(self, article: Article, text_hash: str, raw_key: str | None = None) -> bool:
+        """Store an article; False when it is already there (the source is remembered as an alias).
+
+        `raw_key` identifies the input the article was cleaned from, so re-reading that input can be
+        skipped before any cleaning (see `article_for_raw`).
+        """
         with self.transaction() as c:
             c.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (article.id, article.source))
+            if raw_key:
+                c.execute("INSERT OR IGNORE INTO raw_keys VALUES (?, ?)", (raw_key, article.id))
             if c.execute("SELECT 1 FROM articles WHERE id=?", (article.id,)).fetchone():
                 return False
             seq = c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM articles").fetchone()[0]
@@ -133,12 +155,20 @@ class Workspace:
                 ),
             )
             if article.outlet:
-                for line in _short_lines(article.raw_text):
-                    c.execute(
-                        "INSERT INTO outlet_lines VALUES (?, ?, 1) ON CONFLICT(outlet, line) DO UPDATE SET n=n+1",
-                        (article.outlet, line),
-                    )
+                c.executemany(
+                    "INSERT INTO outlet_lines VALUES (?, ?, 1) ON CONFLICT(outlet, line) DO UPDATE SET n=n+1",
+                    [(article.outlet, line) for line in short_lines(article.raw_text)],
+                )
         return True
+
+    def article_for_raw(self, raw_key: str) -> str | None:
+        """Id of the article already made from this exact input, if any."""
+        row = self.conn.execute("SELECT article_id FROM raw_keys WHERE raw_key=?", (raw_key,)).fetchone()
+        return row[0] if row else None
+
+    def add_source(self, article_id: str, source: str) -> None:
+        """Remember another place the same article was read from."""
+        self.conn.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (article_id, source))
 
     def has_article(self, article_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
@@ -149,6 +179,14 @@ class Workspace:
             return frozenset()
         rows = self.conn.execute("SELECT line FROM outlet_lines WHERE outlet=? AND n>=?", (outlet, min_count))
         return frozenset(r[0] for r in rows)
+
+    def outlet_line_counts(self, outlet: str) -> dict[str, int]:
+        """How many stored articles of this outlet have each short line."""
+        rows = self.conn.execute("SELECT line, n FROM outlet_lines WHERE outlet=?", (outlet,))
+        return {r[0]: r[1] for r in rows}
+
+    def integrity_ok(self) -> bool:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     def articles(self, ids: Iterable[str] | None = None) -> list[Article]:
         """Articles in ingest order (all of them, or those with the given ids)."""
@@ -186,10 +224,12 @@ class Workspace:
     # -- inputs (resume) -------------------------------------------------------------------------
 
     def input_done(self, key: str) -> bool:
+        """Whether an input (path, size, mtime) was read to the end without errors."""
         row = self.conn.execute("SELECT status FROM inputs WHERE input_key=?", (key,)).fetchone()
         return row is not None and row[0] == "done"
 
     def mark_input(self, key: str, source: str, status: str, detail: str = "") -> None:
+        """Record an input's status: only "done" inputs are skipped by the next run."""
         self.conn.execute(
             "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)", (key, source, status, detail, time.time())
         )
@@ -215,8 +255,15 @@ class Workspace:
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
 
-def _short_lines(raw: str) -> list[str]:
-    return list({ln.strip().lower() for ln in raw.split("\n") if 0 < len(ln.strip()) <= 200})
+SHORT_LINE_CHARS = 120
+
+
+def short_lines(raw: str) -> list[str]:
+    """The distinct short lines of a text, normalised and lower-cased: candidates for site furniture.
+
+    Long lines are prose; counting them would only grow the table.
+    """
+    return sorted({ln.lower() for ln in normalize(raw).split("\n") if 0 < len(ln) <= SHORT_LINE_CHARS})
 
 
 def _row_to_article(r: sqlite3.Row) -> Article:
@@ -225,6 +272,7 @@ def _row_to_article(r: sqlite3.Row) -> Article:
     return Article(
         id=r["id"], source=r["source"], url=r["url"], outlet=r["outlet"], title=r["title"],
         published=r["published"], language=r["language"], author=r["author"], raw_text=r["raw_text"] or "",
-        text=r["clean_text"], sentences=json.loads(r["sentences"]), paragraph_of=json.loads(r["paragraph_of"]),
+        text=r["clean_text"], sentences=json.loads(r["sentences"]),
+        paragraph_of=json.loads(r["paragraph_of"]),
         flags=json.loads(r["flags"]), removed=[Removal(**d) for d in json.loads(r["removed"])],
     )
