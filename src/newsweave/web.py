@@ -1,0 +1,256 @@
+"""The local web app: browse a brief (stories, citations, articles, copies) and search the workspace.
+
+`create_app(workspace, brief_path)` serves the brief.json document that `newsweave run` wrote, or, without
+`brief_path`, one computed from the workspace at start-up (POST /refresh reads or computes it again).
+It is meant for 127.0.0.1 only (`serve`). All article text is untrusted: the templates autoescape every
+value, hrefs are built from quoted path segments or `render.safe_url`, and every response carries a CSP
+with no script source at all (the pages need no JavaScript: citations jump with #s{n} anchors and
+:target CSS) and a style source limited to the hash of the app's own stylesheet.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from . import brief as brief_mod
+from .render import safe_url, speakers, when
+from .workspace import DB_NAME, Workspace
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+# Host names a browser may use for this server; anything else (a rebound DNS name) is refused, so a web
+# page elsewhere cannot read the workspace through the user's browser.
+LOCAL_HOSTS = ["127.0.0.1", "localhost"]
+SEARCH_LIMIT = 50
+# FTS5 marks hits in snippets with these control characters; they cannot occur in cleaned text, and the
+# template turns them into <mark> after escaping the rest.
+HIT_START, HIT_END = "\x02", "\x03"
+
+_CSS = resources.files("newsweave").joinpath("templates/web/style.css").read_text("utf-8")
+_CSS_HASH = base64.b64encode(hashlib.sha256(_CSS.encode("utf-8")).digest()).decode()
+CSP = (f"default-src 'none'; style-src 'sha256-{_CSS_HASH}'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+_env = Environment(loader=PackageLoader("newsweave", "templates/web"), autoescape=True,
+                   trim_blocks=True, lstrip_blocks=True)
+_env.filters["seg"] = lambda s: quote(str(s), safe="")  # one URL path segment, whatever the id holds
+_env.globals.update(css=Markup(_CSS), safe_url=safe_url, when=when, speakers=speakers)
+
+
+@dataclass
+class View:
+    """The brief document plus the lookups the pages need, rebuilt whole on every refresh."""
+
+    doc: dict[str, Any]
+    arts: dict[str, dict[str, Any]] = field(init=False)
+    stories: dict[str, dict[str, Any]] = field(init=False)
+    label: dict[str, str] = field(init=False)
+    stories_of: dict[str, list[dict[str, Any]]] = field(init=False)
+    copied_by: dict[str, list[tuple[str, dict[str, Any]]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.arts = {a["id"]: a for a in self.doc["articles"]}
+        self.stories = {s["id"]: s for s in self.doc["stories"]}
+        # The same short labels as brief.md and brief.html, so "A3:5" means the same everywhere.
+        self.label = {a["id"]: f"A{i + 1}" for i, a in enumerate(self.doc["articles"])}
+        self.stories_of = {}
+        for s in self.doc["stories"]:
+            for aid in s["articles"]:
+                self.stories_of.setdefault(aid, []).append(s)
+        self.copied_by = {}
+        for a in self.doc["articles"]:
+            for c in a["copies"]:
+                self.copied_by.setdefault(c["of"], []).append((a["id"], c))
+
+    def sentence(self, article_id: str, n: Any) -> str | None:
+        """Sentence n of an article, or None when the reference points nowhere."""
+        a = self.arts.get(article_id)
+        if a is None or not isinstance(n, int) or not 0 <= n < len(a["sentences"]):
+            return None
+        return a["sentences"][n]
+
+    def title(self, article_id: str) -> str:
+        a = self.arts.get(article_id)
+        if a is None:
+            return article_id
+        return a["title"] or (a["sentences"][0][:80] if a["sentences"] else a["id"])
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    snippet: list[tuple[str, bool]]  # (text, is a hit)
+
+
+def _load_brief(path: Path) -> dict[str, Any]:
+    doc = json.loads(path.read_text("utf-8"))
+    if not isinstance(doc, dict) or doc.get("schema") != brief_mod.SCHEMA_ID:
+        raise ValueError(f"{path} is not a {brief_mod.SCHEMA_ID} document")
+    return doc
+
+
+def _compute_brief(workspace_path: Path) -> dict[str, Any]:
+    from . import api  # the pipeline and its models load only when a brief is computed
+
+    with Workspace(workspace_path) as ws:
+        return brief_mod.to_dict(api.run(ws))
+
+
+def _split_snippet(snippet: str) -> list[tuple[str, bool]]:
+    parts: list[tuple[str, bool]] = []
+    for i, chunk in enumerate(snippet.split(HIT_START)):
+        hit, _, rest = chunk.partition(HIT_END) if i else ("", "", chunk)
+        if hit:
+            parts.append((hit, True))
+        if rest:
+            parts.append((rest, False))
+    return parts
+
+
+def search_workspace(workspace_path: Path, query: str, limit: int = SEARCH_LIMIT) -> list[Hit]:
+    """FTS5 search with snippets; raises sqlite3.OperationalError on a malformed query.
+
+    Same match and ranking as `Workspace.search`, plus FTS5's own snippet() so a result shows where it
+    matched; opened per call because an SQLite connection belongs to the thread that made it.
+    """
+    with Workspace(workspace_path) as ws:
+        rows = ws.conn.execute(
+            "SELECT a.id, a.title, a.outlet, a.published, "
+            "snippet(articles_fts, 1, ?, ?, '…', 24) AS snip "
+            "FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
+            (HIT_START, HIT_END, query, limit),
+        ).fetchall()
+    return [Hit(r["id"], r["title"], r["outlet"], r["published"], _split_snippet(r["snip"] or ""))
+            for r in rows]
+
+
+def create_app(workspace_path: str | Path, brief_path: Path | None = None,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The web app over a workspace and its brief.json (computed from the workspace when not given)."""
+    workspace_path = Path(workspace_path)
+    brief_path = Path(brief_path) if brief_path is not None else None
+    has_workspace = (workspace_path / DB_NAME).exists()
+    if brief_path is None and not has_workspace:
+        raise FileNotFoundError(f"no workspace at {workspace_path} (and no brief.json given)")
+
+    def load() -> dict[str, Any]:
+        return _load_brief(brief_path) if brief_path is not None else _compute_brief(workspace_path)
+
+    app = FastAPI(title="newsweave", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.view = View(load())
+    refresh_lock = threading.Lock()
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOCAL_HOSTS)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def view() -> View:
+        return app.state.view
+
+    def page(name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+        v = view()
+        html = _env.get_template(name).render(v=v, doc=v.doc, has_workspace=has_workspace, **ctx)
+        return HTMLResponse(html, status_code=status_code)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return page("error.html.j2", status_code=exc.status_code, status=exc.status_code, detail=exc.detail)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> HTMLResponse:
+        return page("index.html.j2")
+
+    @app.get("/story/{story_id}", response_class=HTMLResponse)
+    def story(story_id: str) -> HTMLResponse:
+        s = view().stories.get(story_id)
+        if s is None:
+            raise HTTPException(404, "No story with this id in the brief.")
+        return page("story.html.j2", s=s)
+
+    @app.get("/article/{article_id}", response_class=HTMLResponse)
+    def article(article_id: str) -> HTMLResponse:
+        a = view().arts.get(article_id)
+        if a is None:
+            raise HTTPException(404, "No article with this id in the brief.")
+        return page("article.html.j2", a=a)
+
+    @app.get("/search", response_class=HTMLResponse)
+    def search(q: str = "") -> HTMLResponse:
+        q = q.strip()
+        hits: list[Hit] = []
+        problem = None
+        if q and not has_workspace:
+            problem = "There is no workspace to search: start the app with --workspace."
+        elif q:
+            try:
+                hits = search_workspace(workspace_path, q)
+            except sqlite3.OperationalError as e:  # FTS5 reports a malformed query this way
+                problem = (f"This query could not be read ({e}). "
+                           "Put words in double quotes to search for them as written.")
+        return page("search.html.j2", q=q, hits=hits, problem=problem)
+
+    @app.post("/refresh")
+    def refresh(request: Request) -> Response:
+        # Only this app's own pages may ask for the (slow) recomputation: browsers send Origin on a form POST.
+        origin = request.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+            raise HTTPException(403, "Refresh is only accepted from this app's own pages.")
+        with refresh_lock:
+            try:
+                app.state.view = View(load())
+            except (OSError, ValueError) as e:  # e.g. brief.json half-written by a running `newsweave run`
+                detail = f"The brief could not be read again; still showing the old one. ({e})"
+                raise HTTPException(500, detail) from e
+        return RedirectResponse("/", status_code=303)
+
+    @app.get("/api/brief")
+    def api_brief() -> JSONResponse:
+        return JSONResponse(view().doc)
+
+    @app.get("/api/stories/{story_id}")
+    def api_story(story_id: str) -> JSONResponse:
+        s = view().stories.get(story_id)
+        if s is None:
+            raise HTTPException(404, "No story with this id in the brief.")
+        return JSONResponse(s)
+
+    return app
+
+
+def serve(app: FastAPI, port: int = DEFAULT_PORT) -> None:
+    """Run the app with uvicorn on 127.0.0.1 until Ctrl+C (only there: the workspace is private)."""
+    import uvicorn
+
+    uvicorn.run(app, host=HOST, port=port, log_level="warning")

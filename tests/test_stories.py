@@ -1,0 +1,163 @@
+"""Stories: fictional fixtures for the hard cases (same people a year apart; one event in different words)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsweave import stories
+from newsweave.eval.clustering import bcubed, labels_of, pairwise
+from newsweave.ingest import to_article
+from newsweave.model import Article, RawDoc
+from newsweave.workspace import Workspace
+
+SHARED = Path(__file__).parents[1].parent / "shared"
+
+
+def art(text: str, title: str, outlet: str, published: str | None = None, language: str = "en") -> Article:
+    result = to_article(RawDoc(source=f"{outlet}/{title}", text=text, title=title, outlet=outlet,
+                               published=published, language=language))
+    assert not isinstance(result, tuple) or result[0].sentences
+    return result[0]  # type: ignore[index]
+
+
+# Two meetings of the same two (fictional) envoys, a year apart, told with the same stock phrases.
+MEETING_2021 = [
+    art("Velorian envoy Marta Kessel met Ostrian adviser Ilya Brandt in Zurich on Wednesday for six hours of "
+        "talks. Both sides called the meeting candid and said they would keep open lines of communication. "
+        "The talks covered trade tariffs and the disputed Saar river dam.",
+        "Kessel and Brandt hold candid talks in Zurich", "Daily Ledger", "2021-10-06"),
+    art("Marta Kessel and Ilya Brandt spent six hours together in a Zurich hotel. A spokesman said the "
+        "envoys had a candid exchange and agreed to keep open lines of communication. Tariffs and the Saar "
+        "dam dominated the agenda.",
+        "Envoys meet in Zurich, agree to keep talking", "Northern Post", "2021-10-07"),
+]
+MEETING_2022 = [
+    art("Velorian envoy Marta Kessel met Ostrian adviser Ilya Brandt in Rome on Monday for seven hours of "
+        "talks. Both sides called the meeting candid and stressed open lines of communication. The talks "
+        "covered the war in Dravia and arms shipments.",
+        "Kessel and Brandt hold candid talks in Rome", "Daily Ledger", "2022-10-10"),
+    art("In Rome, Marta Kessel and Ilya Brandt held seven hours of candid talks, officials said, and agreed "
+        "to keep open lines of communication. The war in Dravia and arms shipments dominated.",
+        "Envoys meet in Rome amid Dravia war", "Northern Post", "2022-10-11"),
+]
+# One event (a bridge collapse) told in very different words by four outlets.
+BRIDGE = [
+    art("The Harlow Street bridge over the Wend river in Calbridge collapsed on Tuesday morning, sending two "
+        "cars into the water. Firefighters rescued four people. Mayor Tomas Aalto ordered an inquiry.",
+        "Harlow Street bridge collapses in Calbridge", "Calbridge Courier", "2023-03-14"),
+    art("Four motorists were pulled from the Wend after a span gave way beneath them in Calbridge. Mayor "
+        "Aalto said engineers had warned about corrosion last year.",
+        "Motorists rescued after span gives way", "Regional Times", "2023-03-14"),
+    art("Divers and fire crews worked for hours in Calbridge after the old Harlow Street crossing fell into "
+        "the river. City hall, led by Tomas Aalto, has opened an investigation into maintenance.",
+        "Calbridge crossing falls into river", "Evening Star", "2023-03-15"),
+    art("Questions mount over inspections after Calbridge's Harlow Street bridge crumbled into the Wend, "
+        "leaving two cars submerged. Nobody died, officials said.",
+        "Inspections questioned after Calbridge bridge failure", "Weekly Review", "2023-03-15"),
+]
+OTHER = [
+    art("The Brenmoor Rovers beat Castel United 3-1 in the cup final on Saturday, with striker Joao Pell "
+        "scoring twice in front of 40,000 fans at Brenmoor stadium.",
+        "Rovers win cup final", "Sports Daily", "2023-03-18"),
+]
+
+
+@pytest.fixture(scope="module")
+def config() -> stories.Config:
+    return stories.Config()
+
+
+def _together(groups: list[list[str]], arts: list[Article]) -> bool:
+    ids = {a.id for a in arts}
+    return any(ids <= set(g) for g in groups)
+
+
+def test_same_people_a_year_apart_are_two_stories(config: stories.Config) -> None:
+    groups = stories.cluster(MEETING_2021 + MEETING_2022, config)
+    assert _together(groups, MEETING_2021) and _together(groups, MEETING_2022)
+    assert len(groups) == 2
+
+
+def test_one_event_in_different_words_is_one_story(config: stories.Config) -> None:
+    groups = stories.cluster(BRIDGE + OTHER + MEETING_2022, config)
+    assert _together(groups, BRIDGE)
+    assert not any({a.id for a in BRIDGE} & set(g) and OTHER[0].id in g for g in groups)
+
+
+def test_dates_from_text() -> None:
+    found = stories.text_dates("On March 14, 2022 and 27 / 09 / 2013 or 2 May 2013.")
+    assert [d.isoformat() for d in found] == ["2022-03-14", "2013-05-02", "2013-09-27"]
+    undated = art("Published 14 March 2022. The envoys met in Rome.", "Envoys meet", "X")
+    assert stories.article_day(undated).isoformat() == "2022-03-14"  # type: ignore[union-attr]
+
+
+def test_online_assignment_keeps_ids_and_merges_with_redirect(tmp_path: Path, config: stories.Config) -> None:
+    with Workspace(tmp_path / "ws") as ws:
+        first = stories.assign_stories(ws, MEETING_2021 + BRIDGE[:1], config)
+        ids_before = {a: s.id for s in first for a in s.articles}
+        second = stories.assign_stories(ws, MEETING_2022 + BRIDGE[1:] + MEETING_2021, config)
+        ids_after = {a: s.id for s in second for a in s.articles}
+        assert all(ids_after[a] == stories.resolve_story_id(ws, s) for a, s in ids_before.items())
+        assert len({ids_after[a.id] for a in BRIDGE}) == 1
+        assert ids_after[MEETING_2021[0].id] != ids_after[MEETING_2022[0].id]
+        bridge = next(s for s in second if BRIDGE[0].id in s.articles)
+        assert bridge.headline in {a.title for a in BRIDGE}
+        assert (bridge.start, bridge.end) == ("2023-03-14", "2023-03-15")
+        rows = stories.story_rows(ws)
+        assert {r["id"] for r in rows} == {s.id for s in second}
+        assert next(r for r in rows if r["id"] == bridge.id)["independent_sources"] == 4
+
+
+def test_merge_records_redirect(config: stories.Config) -> None:
+    from dataclasses import replace
+
+    feats = stories.extract(BRIDGE, config)
+    idf = stories._Idf()
+    idf.update(feats.blocks)
+    feats.blocks = idf.weigh(feats.blocks)
+    index = stories._Index(replace(config, threshold=1.01))  # first two reports open two stories
+    a = index.attach(stories._group_of(feats, [0]))
+    b = index.attach(stories._group_of(feats, [2]))
+    assert a != b
+    index.config = config  # then a report close to both shows they are one
+    merged = index.attach(stories._group_of(feats, [3]))
+    assert merged == a and index.redirects == {b: a} and set(index.groups) == {a}
+
+
+def test_non_english_article_is_kept_and_marked(config: stories.Config) -> None:
+    french = art("Le pont de Harlow Street sur la Wend s'est effondré mardi matin à Calbridge; deux voitures "
+                 "sont tombées dans l'eau. Les pompiers ont sauvé quatre personnes. Le maire Tomas Aalto a "
+                 "ordonné une enquête.", "Effondrement du pont de Harlow Street à Calbridge", "Le Quotidien",
+                 "2023-03-14", language="fr")
+    assert french.language == "fr"
+    groups = stories.cluster(BRIDGE + [french], config)
+    assert any(french.id in g for g in groups)
+    from newsweave import embed
+
+    if embed.multilingual() is not None:
+        assert _together(groups, [BRIDGE[0], french])
+
+
+def test_metrics() -> None:
+    gold = {"a": 1, "b": 1, "c": 2, "d": 2}
+    perfect = labels_of([["a", "b"], ["c", "d"]])
+    assert bcubed(perfect, gold).f1 == 1.0 and pairwise(perfect, gold).f1 == 1.0
+    lumped = labels_of([["a", "b", "c", "d"]])
+    assert bcubed(lumped, gold).precision == 0.5 and bcubed(lumped, gold).recall == 1.0
+    assert pairwise(lumped, gold).precision == pytest.approx(2 / 6)
+
+
+def test_seeds_are_one_story(config: stories.Config) -> None:
+    seeds = SHARED / "seeds"
+    files = sorted(seeds.glob("*.txt")) if seeds.is_dir() else []
+    if len(files) < 2:
+        pytest.skip("../shared/seeds not present")
+    arts = []
+    for f in files:
+        result = to_article(RawDoc(source=str(f), text=f.read_text()))
+        assert isinstance(result, tuple)
+        arts.append(result[0])
+    groups = stories.cluster(arts, config)
+    assert len(groups) == 1 and len(groups[0]) == len(files)

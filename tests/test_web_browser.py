@@ -1,0 +1,127 @@
+"""The web app in a real headless Chromium (Selenium): open the stories, follow a story, follow a citation,
+and check the cited sentence is the highlighted :target in view, on a phone-sized and a desktop window.
+
+Skips when selenium, /usr/bin/chromium or /usr/bin/chromedriver is missing. Screenshots go to the test's
+tmp folder (phone-*.png, desktop-*.png) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_web import build_site
+
+from newsweave.web import HOST, create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+    pytest.skip("chromium and chromedriver are not installed", allow_module_level=True)
+webdriver = pytest.importorskip("selenium.webdriver")
+uvicorn = pytest.importorskip("uvicorn")
+from selenium.webdriver.common.by import By  # noqa: E402  (only importable when selenium is)
+
+HIGHLIGHT = "rgba(255, 240, 160, 1)"  # --hl in templates/web/style.css
+HEADER = "rgba(32, 49, 79, 1)"  # header.bar background: proves the stylesheet passed the CSP
+SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = build_site(tmp_path_factory)
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(site.workspace, site.brief_path), host=HOST, port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        thread.join(0.05)
+    yield f"http://{HOST}:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(20)
+    yield driver
+    driver.quit()
+
+
+def in_view(driver: webdriver.Chrome, el: object) -> bool:
+    return driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;", el)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_story_to_cited_sentence(browser: webdriver.Chrome, base_url: str, size: str, tmp_path: Path,
+                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    story = max(build_site(tmp_path_factory).doc["stories"], key=lambda s: len(s["articles"]))
+    browser.set_window_size(*SIZES[size])
+    browser.get(base_url + "/")
+    header = browser.find_element(By.CSS_SELECTOR, "header.bar")
+    assert header.value_of_css_property("background-color") == HEADER
+    browser.save_screenshot(str(tmp_path / f"{size}-index.png"))
+
+    browser.find_element(By.CSS_SELECTOR, f"a.headline[href='/story/{story['id']}']").click()
+    assert browser.current_url == f"{base_url}/story/{story['id']}"
+    browser.save_screenshot(str(tmp_path / f"{size}-story.png"))
+    cite = browser.find_elements(By.CSS_SELECTOR, "ul.summary a.cite")[-1]  # the last: the page must scroll
+    href, cited_text = cite.get_attribute("href"), cite.get_attribute("title")
+    cite.click()
+
+    assert browser.current_url == href and "/article/" in href
+    target = browser.find_element(By.ID, href.rsplit("#", 1)[1])
+    number = target.find_element(By.CSS_SELECTOR, "a.n").text
+    assert cited_text.endswith(target.text[len(number):].strip())
+    assert target.value_of_css_property("background-color") == HIGHLIGHT
+    assert in_view(browser, target)
+    other = browser.find_element(By.CSS_SELECTOR, f"p.sent:not(#{target.get_attribute('id')})")
+    assert other.value_of_css_property("background-color") != HIGHLIGHT
+    # Nothing wider than a phone screen, and no CSP complaints (the stylesheet's hash must match).
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    browser.save_screenshot(str(tmp_path / f"{size}-article.png"))
+    problems = [e["message"] for e in browser.get_log("browser")
+                if "Content Security Policy" in e["message"] or e["level"] == "SEVERE"
+                and "favicon.ico" not in e["message"]]
+    assert not problems
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_side_by_side_pairs(browser: webdriver.Chrome, base_url: str, size: str, tmp_path: Path,
+                            tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Copy evidence and disputes sit side by side on a desktop and stack on a phone, pair by pair."""
+    doc = build_site(tmp_path_factory).doc
+    copy = next(a for a in doc["articles"] if a["copies"])
+    story = next(s for s in doc["stories"] if copy["id"] in s["articles"])
+    browser.set_window_size(*SIZES[size])
+    for url, selector in ((f"/article/{copy['id']}", "div.pair.copy"), (f"/story/{story['id']}", "div.pair")):
+        browser.get(base_url + url)
+        pair = browser.find_element(By.CSS_SELECTOR, selector)
+        browser.execute_script("arguments[0].scrollIntoView()", pair)
+        left, right = (browser.execute_script("return arguments[0].getBoundingClientRect()", el)
+                       for el in pair.find_elements(By.XPATH, "./div"))
+        if size == "desktop":
+            assert left["top"] == right["top"] and left["right"] <= right["left"]
+        else:
+            assert left["bottom"] <= right["top"] and left["left"] == right["left"]
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.save_screenshot(str(tmp_path / f"{size}-{url.split('/')[1]}-pairs.png"))
