@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from . import brief as brief_mod
+from . import copies as copies_stage
 from . import render
+from . import stories as stories_stage
 from .ingest import IngestReport, JsonFields
 from .ingest import ingest as _ingest
-from .model import Brief, RawDoc
+from .model import Brief, CopyRelation, RawDoc, Story
 from .pipeline import Options
 from .pipeline import run as _run
 from .workspace import DEFAULT_DIR, Workspace
@@ -37,6 +39,16 @@ def ingest(workspace: Workspace, paths: Iterable[str | Path] = (), records: Iter
                                                    published=r.get("published"))
             for r in records]
     return _ingest(workspace, paths, raws, fields=fields, **kwargs)
+
+
+def assign_stories(workspace: Workspace) -> list[Story]:
+    """Put the articles not yet in a story into one (online: earlier stories keep their ids); all stories."""
+    return stories_stage.assign_stories(workspace, workspace.articles())
+
+
+def find_copies(workspace: Workspace) -> list[CopyRelation]:
+    """Find (and store) the copy relations among the workspace's articles."""
+    return copies_stage.find_copies(workspace.articles(), workspace)
 
 
 def run(workspace: Workspace, options: Options | None = None, **kwargs: Any) -> Brief:

@@ -21,6 +21,8 @@ from rich.progress import (
 from rich.table import Table
 
 from . import api
+from . import copies as copies_stage
+from . import stories as stories_stage
 from .ingest import MAX_BYTES, IngestReport, InputError, JsonFields, read_stdin
 from .pipeline import Options
 from .workspace import DEFAULT_DIR
@@ -74,13 +76,20 @@ def ingest(
     date_field: Annotated[str, typer.Option(help="JSON field with the publication date.")] = "published",
     source_field: Annotated[str, typer.Option(help="JSON field with the outlet name.")] = "source",
     max_mb: Annotated[float, typer.Option(help="Skip files larger than this many MB.")] = MAX_BYTES / 1e6,
+    stories: Annotated[bool, typer.Option(help="Assign the new articles to stories.")] = True,
     quiet: QuietOpt = False,
 ) -> None:
-    """Read articles into the workspace (resumable; re-ingesting adds nothing)."""
+    """Read articles into the workspace (resumable; re-ingesting adds nothing) and assign them to stories."""
     fields = JsonFields(url=url_field, title=title_field, text=text_field, html=html_field,
                         published=date_field, source=source_field)
     with api.open_workspace(workspace) as ws:
         report = _do_ingest(ws, inputs, fields, quiet, max_mb)
+        if stories and ws.count():
+            with _progress(quiet) as progress:
+                progress.add_task("stories", total=None)
+                found = api.assign_stories(ws)
+            if not quiet:
+                err.print(f"{len(found)} stories in the workspace")
     raise typer.Exit(1 if report.errors else 0)
 
 
@@ -147,6 +156,60 @@ def run(
         err.print(f"{len(brief.articles)} articles, {len(brief.stories)} stories")
     out.print(f"brief written to {written['html']}\n  also {written['md']} and {written['json']}")
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def copies(workspace: WorkspaceOpt = Path(DEFAULT_DIR), quiet: QuietOpt = False) -> None:
+    """Show the copy graph: which article copies or rewrites which, how much, and why that one is the original."""
+    with api.open_workspace(workspace) as ws:
+        with _progress(quiet) as progress:
+            progress.add_task("copies", total=None)
+            relations = api.find_copies(ws)
+        articles = ws.articles()
+    if not relations:
+        out.print(f"no copies among {len(articles)} articles: {len(articles)} independent sources")
+        return
+    table = Table("copy", "kind", "share", "pairs", "original", "why this is the original", box=None)
+    for r in copies_stage.copy_table(articles, relations):
+        table.add_row(escape(f"{r['copy_source']}\n{r['copy_title']}"), r["kind"], r["share"],
+                      str(r["sentences"]), escape(r["original_source"]), escape(r["reason"]))
+    out.print(table)
+    n = copies_stage.independent_sources([a.id for a in articles], relations)
+    out.print(f"{len(articles)} articles, {len(relations)} copy relations, {n} independent sources")
+
+
+@app.command("stories")
+def list_stories(workspace: WorkspaceOpt = Path(DEFAULT_DIR), quiet: QuietOpt = False) -> None:
+    """List the stories (assigning any article not yet in one) with articles and independent sources."""
+    with api.open_workspace(workspace) as ws:
+        with _progress(quiet) as progress:
+            progress.add_task("stories", total=None)
+            api.assign_stories(ws)
+            rows = stories_stage.story_rows(ws)
+    table = Table("story", "articles", "independent", "from", "to", "headline", box=None)
+    for r in rows:
+        table.add_row(r["id"], str(r["articles"]), str(r["independent_sources"]), r["start"] or "—",
+                      r["end"] or "—", escape(r["headline"] or ""))
+    out.print(table)
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceOpt = Path(DEFAULT_DIR),
+    brief: Annotated[Path | None, typer.Option(help="A brief.json to show (default: computed from the "
+                                                      "workspace).")] = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765,
+) -> None:
+    """Open the local web app over a workspace and its brief (127.0.0.1 only)."""
+    from . import web
+
+    try:
+        application = web.create_app(workspace, brief)
+    except (FileNotFoundError, ValueError) as e:
+        err.print(f"cannot serve: {escape(str(e))}")
+        raise typer.Exit(2) from None
+    out.print(f"newsweave at http://{web.HOST}:{port}/  (Ctrl+C stops it)")
+    web.serve(application, port)
 
 
 @app.command("search")

@@ -26,7 +26,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -622,7 +624,8 @@ def copy_table(articles: list[Article], copies: Iterable[CopyRelation]) -> list[
         a = by_id.get(article_id)
         if a is None:
             return article_id
-        return f"{a.outlet or a.source} ({a.published or 'undated'})"
+        where = a.outlet or urlsplit(a.url or "").hostname or Path(a.source.split("#")[0]).name
+        return f"{where} ({a.published or 'undated'})"
 
     def title(article_id: str) -> str:
         a = by_id.get(article_id)
