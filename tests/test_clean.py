@@ -106,6 +106,23 @@ def test_real_sentences_with_cue_words_and_subheadings_are_kept() -> None:
     assert cleaned.title == "Council Approves New Bridge Over the River Lune"
 
 
+def test_sentence_shaped_prompt_after_the_body_goes_but_not_inside_it() -> None:
+    ending = (
+        "Tram Line Opens In Lunford\n\nThe first tram left the depot at six, the operator said.\n\n"
+        "Riders praised the quiet cars, and the mayor promised two more lines by 2027.\n\n"
+        "You must be logged in to post a comment on this story."
+    )
+    cleaned = clean_text(ending)
+    assert [r.reason for r in cleaned.removed if r.reason != "title"] == ["comment-prompt"]
+    assert cleaned.paragraphs[-1].startswith("Riders praised")
+    inside = (
+        "Tram Line Opens In Lunford\n\nThe first tram left the depot at six, the operator said.\n\n"
+        "Subscribe to the new timetable alerts, you will be told, is what the operator asks riders to do.\n\n"
+        "Riders praised the quiet cars, and the mayor promised two more lines by 2027."
+    )
+    assert [r.reason for r in clean_text(inside).removed] == ["title"]
+
+
 def test_author_bio_needs_bio_evidence() -> None:
     news = (
         "Harbour Board Names New Chief\n\n"

@@ -184,7 +184,6 @@ def test_boilerplate_lines_removed_with_reasons(ingested: tuple[dict[str, Articl
     assert all(r.reason for a in articles.values() for r in a.removed)
 
 
-@pytest.mark.xfail(strict=False, reason="clean.py keeps a sentence-like comment prompt that ends a text")
 def test_sentence_like_comment_prompt_removed(ingested: tuple[dict[str, Article], object]) -> None:
     label, line = LATE_PROMPT
     assert line not in ingested[0][label].sentences

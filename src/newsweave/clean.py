@@ -117,7 +117,9 @@ def score_line(
         if reason == "code-error":
             weight = 1.2
         elif sentence_like:
-            weight = 0.6  # a cue inside prose is weak evidence
+            # A cue inside prose is weak evidence, unless the line sits outside the body and talks to the
+            # reader ("You must be logged in to post a comment."): that is the site, not the story.
+            weight = 0.6 + (0.3 if at_edge and _READER.search(line) else 0.0)
         elif not re.search(r"\w", line[m.end():]):
             weight = 1.2  # the line is the cue ("Most Popular", "Leave a Reply", "Please enter your name")
         else:
@@ -193,7 +195,9 @@ def clean_text(text: str, *, title: str | None = None, outlet_lines: Iterable[st
     author: str | None = None
 
     # The body is the span between the first and last sentence-like lines; lines outside it are "at the edge".
-    content_idx = [i for i, ln in enumerate(lines) if ln and _looks_like_sentence(ln)]
+    # A sentence-shaped line that opens with a furniture cue does not extend the body.
+    content_idx = [i for i, ln in enumerate(lines)
+                   if ln and _looks_like_sentence(ln) and not any(p.search(ln) for _, p in _CUES)]
     first_body = content_idx[0] if content_idx else 0
     last_body = content_idx[-1] if content_idx else len(lines) - 1
 
