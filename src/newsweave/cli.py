@@ -203,6 +203,8 @@ def serve(
     """Open the local web app over a workspace and its brief (127.0.0.1 only)."""
     from . import web
 
+    if brief is None:
+        err.print("computing the brief from the workspace (--brief BRIEF.json shows one already written)")
     try:
         application = web.create_app(workspace, brief)
     except (FileNotFoundError, ValueError) as e:
