@@ -23,7 +23,7 @@ from newsweave.model import (
     SummarySentence,
     TimelineEntry,
 )
-from newsweave.render import safe_url, to_html, to_markdown
+from newsweave.render import safe_url, speakers, to_html, to_markdown
 
 HOSTILE = '<script>alert(1)</script>'
 ATTR = '" onmouseover="alert(2)" x="'
@@ -130,3 +130,29 @@ def test_safe_url(url, ok):
 
 def test_contract_still_valid(doc):
     assert brief_json.validate(doc) == []
+
+
+def test_a_quote_repeated_by_copies_is_shown_once_from_the_original() -> None:
+    arts = {
+        "orig": {"id": "orig", "copies": []},
+        "spun": {"id": "spun", "copies": [{"of": "orig", "kind": "rewrite", "share": 0.9,
+                                           "evidence": [[0, 0, 0.9], [2, 1, 0.8]]}]},
+        "other": {"id": "other", "copies": []},
+    }
+    story = {"entities": [{"id": "e1", "name": "Mara Holm", "roles": ["mayor"]}], "quotes": [
+        # The spun copy's wording comes first; the original's sentence 1 is what it rewords.
+        {"speaker": "e1", "speaker_name": "Holm", "text": "Our companions see it the identical method",
+         "kind": "direct", "cue": "said", "article": "spun", "sentence": 2},
+        {"speaker": "e1", "speaker_name": "Holm", "text": "Our partners see it the same way",
+         "kind": "direct", "cue": "said", "article": "orig", "sentence": 1},
+        # An independent report with the same words from the same press conference: one line, two sources.
+        {"speaker": "e1", "speaker_name": "Mara Holm", "text": "Our partners see it the same way.",
+         "kind": "direct", "cue": "said", "article": "other", "sentence": 4},
+        {"speaker": "e1", "speaker_name": "Holm", "text": "The bridge opens in May",
+         "kind": "direct", "cue": "said", "article": "spun", "sentence": 3},
+    ]}
+    (group,) = speakers(story, arts)
+    assert [(q["article"], q["sentence"]) for q in group["quotes"]] == [("orig", 1), ("spun", 3)]
+    assert group["quotes"][0]["also"] == [{"article": "spun", "sentence": 2}, {"article": "other", "sentence": 4}]
+    # Without the articles (no copy alignment) only the word-for-word repeat is merged.
+    assert len(speakers(story)[0]["quotes"]) == 3

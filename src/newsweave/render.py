@@ -9,6 +9,7 @@ and only http(s) URLs ever become links.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,17 +42,53 @@ def when(entry: dict[str, Any]) -> str:
     return {"year": date[:4], "month": date[:7], "week": f"week of {date}"}.get(precision, date)
 
 
-def speakers(story: dict[str, Any]) -> list[dict[str, Any]]:
+def _origin(arts: dict[str, Any]) -> Callable[[str, int], tuple[str, int]]:
+    """Where a sentence comes from: a copy's sentence maps, through the aligned sentence pairs of its copy
+    relations, to the original's sentence (followed through copies of copies)."""
+    aligned: dict[tuple[str, int], tuple[str, int]] = {}
+    for a in arts.values():
+        for c in a.get("copies", []):
+            for pair in c.get("evidence", []):
+                aligned.setdefault((a["id"], int(pair[0])), (c["of"], int(pair[1])))
+
+    def origin(article: str, sentence: int) -> tuple[str, int]:
+        at = (article, sentence)
+        for _ in range(8):  # copy chains are short; the bound guards against a cycle in hand-edited input
+            if at not in aligned:
+                break
+            at = aligned[at]
+        return at
+
+    return origin
+
+
+def speakers(story: dict[str, Any], arts: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Quotes grouped by speaker (entity when known, else the name as written), with the speaker's roles,
-    most quoted first."""
+    most quoted first. A quote repeated by a copy (the same sentence through the copy's alignment) or word
+    for word by another article is shown once, from the original, with the repeats under `also`."""
     entities = {e["id"]: e for e in story.get("entities", [])}
+    origin = _origin(arts or {})
     groups: dict[str, dict[str, Any]] = {}
+    seen: dict[tuple[str, Any], dict[str, Any]] = {}
     for q in story.get("quotes", []):
         ent = entities.get(q.get("speaker") or "")
         key = ent["id"] if ent else "name:" + q["speaker_name"].strip().lower()
         g = groups.setdefault(key, {"name": ent["name"] if ent else q["speaker_name"],
                                     "roles": list(ent["roles"]) if ent else [], "quotes": []})
-        g["quotes"].append(q)
+        root = origin(q["article"], q["sentence"])
+        words = " ".join(re.findall(r"\w+", q["text"].lower()))
+        first = seen.get((key, root)) or seen.get((key, words))
+        if first is None:
+            first = {**q, "also": []}
+            g["quotes"].append(first)
+        elif root == (q["article"], q["sentence"]) == origin(first["article"], first["sentence"]):
+            # This one is the original of the quote seen first (from a copy): show the original.
+            first["also"].append({"article": first["article"], "sentence": first["sentence"]})
+            first.update({**q, "also": first["also"]})
+        else:
+            first["also"].append({"article": q["article"], "sentence": q["sentence"]})
+        seen.setdefault((key, root), first)
+        seen.setdefault((key, words), first)
     return sorted(groups.values(), key=lambda g: -len(g["quotes"]))
 
 
@@ -102,12 +139,13 @@ def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) ->
         out.append("")
     if s["quotes"]:
         out += ["### Who said what", ""]
-        for g in speakers(s):
+        for g in speakers(s, arts):
             roles = f" ({_md('; '.join(g['roles']))})" if g["roles"] else ""
             out.append(f"- **{_md(g['name'])}**{roles}")
             for q in g["quotes"]:
                 text = f"\u201c{_md(q['text'])}\u201d" if q["kind"] == "direct" else _md(q["text"])
-                out.append(f"  - {text} {_cite(q, short)}")
+                also = f" — also {_cites(q['also'], short)}" if q["also"] else ""
+                out.append(f"  - {text} {_cite(q, short)}{also}")
         out.append("")
     if s["entities"]:
         out += ["### People and organisations", ""]
