@@ -5,9 +5,10 @@
 Every system gets the same articles split into the same sentences (newsweave.ingest.to_article) and
 every output is cut to 250 words. ROUGE: rouge-score, ROUGE-1 and ROUGE-2 F-measure, Porter stemmer,
 no stopword removal, averaged over the 3 human summaries (also cut to 250 words), then over topics.
-Baselines, in the same run: lead (the first sentence of each article in date order, then the second
-ones, ...), sumy LexRank and sumy TextRank (sumy 0.13, English stemmer and stop words; sumy's NLTK
-sentence splitter needs a download, so sumy is given the same sentences as newsweave).
+"newsweave + copies" also gives it the copy relations newsweave.copies finds among the articles (as
+`newsweave run` does). Baselines, in the same run: lead (the first sentence of each article in date order,
+then the second ones, ...), sumy LexRank and sumy TextRank (sumy 0.13, English stemmer and stop words;
+sumy's NLTK sentence splitter needs a download, so sumy is given the same sentences as newsweave).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from newsweave.copies import find_copies
 from newsweave.eval.summaries import rouge, truncate_words
 from newsweave.ingest import to_article
 from newsweave.model import Article, RawDoc
@@ -92,8 +94,10 @@ def sumy_summary(articles: list[Article], algorithm: str) -> str:
     return truncate_words(" ".join(str(s) for s in picked), WORDS)
 
 
-def newsweave_summary(articles: list[Article]) -> str:
-    return " ".join(s.text for s in summarize(articles, [], [], words=WORDS))
+def newsweave_summary(articles: list[Article], with_copies: bool = False) -> str:
+    # With copies, what newsweave run does: copied sentences are shown in their original's words.
+    copies = find_copies(articles) if with_copies else []
+    return " ".join(s.text for s in summarize(articles, copies, [], words=WORDS))
 
 
 def main() -> int:
@@ -105,7 +109,8 @@ def main() -> int:
         print(f"no MultiLing data at {args.data}", file=sys.stderr)
         return 2
     data = topics(args.data)[: 3 if args.quick else 10]
-    systems = {"newsweave": newsweave_summary, "lead": lead,
+    systems = {"newsweave": newsweave_summary, "newsweave + copies": lambda a: newsweave_summary(a, True),
+               "lead": lead,
                "sumy LexRank": lambda a: sumy_summary(a, "lexrank"),
                "sumy TextRank": lambda a: sumy_summary(a, "textrank")}
     totals = {name: {"rouge1": 0.0, "rouge2": 0.0, "seconds": 0.0, "words": 0} for name in systems}

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from newsweave import nlp
 from newsweave.claims import denial_relation, find_claims, strip_negation
 from newsweave.copies import find_copies, independent_sources
+from newsweave.entities import resolve_entities
 from newsweave.ingest import to_article
 from newsweave.model import Article, Quote, RawDoc
 from newsweave.quotes import extract_quotes
@@ -99,6 +101,56 @@ def test_denial_signals():
     assert denial_relation(q("talks will continue on Monday")) is None
     assert denial_relation(q("the army did not move"))[1] is False
     assert strip_negation("Russia had not asked China for help") == "Russia had asked China for help"
+
+
+def test_denial_signals_read_their_polarity():
+    def rel(sentence: str, text: str, cue: str | None = "said"):
+        return denial_relation(Quote(None, "X", text, "reported", cue, "a", 0), nlp.english()(sentence))
+
+    # a negated doubt or denial affirms
+    assert rel("Ines Alvarez said she had no doubt that the army was buying drones.",
+               "she had no doubt that the army was buying drones") is None
+    assert rel("Alvarez said she never doubted that the army was buying drones.",
+               "she never doubted that the army was buying drones") is None
+    assert rel("The ministry did not deny that the army was buying drones.",
+               "the army was buying drones", "deny") is None
+    assert rel("The ministry denied that the army was buying drones.",
+               "the army was buying drones", "denied") == ("denies", True)
+    # "misinformation" contradicts when the statement asserts it, not inside a noun phrase
+    assert rel("She said the reports were misinformation.", "the reports were misinformation") == (
+        "contradicts", True)
+    assert rel("He said the media were promoting foreign disinformation campaigns in the region.",
+               "the media were promoting foreign disinformation campaigns in the region") == ("contradicts", True)
+    assert rel("Officials criticised the coverage by state media promoting foreign disinformation campaigns.",
+               "the coverage by state media promoting foreign disinformation campaigns", "criticised") is None
+    # a negation counts against the statement's main predicate, not a side clause
+    assert rel("He said Russia had not asked for weapons.", "Russia had not asked for weapons") == ("denies", True)
+    assert rel("The minister said the strike was costing the port a fortune and that the government cannot "
+               "wait much longer.", "the strike was costing the port a fortune and that the government cannot "
+               "wait much longer") is None
+    assert rel("She said the ships had not left the port.", "the ships had not left the port") == ("denies", False)
+    # "not only" adds, it does not negate
+    assert rel("He said the costs would not only fall on the port.",
+               "the costs would not only fall on the port") is None
+
+
+def test_a_supporter_named_differently_never_disputes_the_claim():
+    story = [
+        ("ledger", "City engineers said the mayor of Valmora ordered the builder to use cheaper steel in the "
+                   "harbour bridge. The bridge is due to open in May."),
+        ("post", "Engineer Pieter Vandam said the mayor of Valmora had ordered cheaper steel for the harbour "
+                 "bridge. Vandam doubted that the mayor would ever admit ordering cheaper steel for the bridge. "
+                 "The council meets next week."),
+        ("courier", "The mayor of Valmora told the builder to buy cheaper steel for the harbour bridge, engineers "
+                    "said. Mayor Lena Ortiz denied ordering cheaper steel for the bridge on Wednesday."),
+    ]
+    arts = [_article(t, o) for o, t in story]
+    index = resolve_entities(arts)
+    claims = find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
+    steel = next(c for c in claims if "steel" in c.text)
+    by = [d.by_name for d in steel.disputes]
+    assert "Pieter Vandam" in steel.attributed_to
+    assert "Lena Ortiz" in by and not any("Vandam" in b for b in by), by
 
 
 @pytest.fixture(scope="module")

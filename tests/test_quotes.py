@@ -100,6 +100,43 @@ def test_every_statement_cites_a_real_sentence(fixture_quotes):
         assert 0 <= q.sentence < len(art.sentences) and q.article == art.id
 
 
+def test_he_said_resolves_to_a_surname_the_model_tags_as_an_organisation():
+    # The small model tags the lone "Vandam" ORG; the titled full name in the first paragraph makes him a
+    # person, so "he said" goes to him and not to the mayor named in between.
+    art = _article(
+        "Harbour cranes to be replaced\n\n"
+        "Pieter Vandam, a senior fellow at the Harbour Institute, said the port would reopen in May.\n\n"
+        "Mayor Ines Alvarez visited the docks on Monday with two engineers.\n\n"
+        '"The cranes are older than the harbour wall," Vandam said.\n\n'
+        '"Nobody has paid for new ones in twenty years," he said.\n'
+    )
+    q = _find(extract_quotes([art]), "Nobody has paid")
+    assert q.speaker_name == "Vandam" and q.kind == "direct"
+
+
+def test_he_added_continues_the_previous_speaker():
+    # "added" presupposes that he has just spoken: the council member named in between did not.
+    art = _article(
+        "Harbour cranes to be replaced\n\n"
+        '"The cranes are older than the harbour wall," port director Omar Haddad said.\n\n'
+        "Council member David Chen toured the docks on Monday. "
+        '"Nobody has paid for new ones in twenty years," he added.\n'
+    )
+    q = _find(extract_quotes([art]), "Nobody has paid")
+    assert (q.speaker_name, q.cue) == ("Omar Haddad", "added")
+
+
+def test_he_said_resolves_to_a_person_named_by_role():
+    art = _article(
+        "Harbour cranes to be replaced\n\n"
+        "Mayor Ines Alvarez opened the new terminal on Monday.\n\n"
+        "The port authority's spokesman said the cranes were unsafe. "
+        '"Nobody has paid for new ones in twenty years," he said.\n'
+    )
+    q = _find(extract_quotes([art]), "Nobody has paid")
+    assert q.speaker_name == "The port authority's spokesman"
+
+
 def test_stray_marks_do_not_make_quotes():
     art = _article(
         'The minister called the plan " ambitious " and left.\n\nA " stray mark opens nothing here.'

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from brief_fixtures import SHARED, fish_claim, make_articles, make_copies, seed_articles
+from brief_fixtures import SHARED, find, fish_claim, make_articles, make_copies, seed_articles
 
 from newsweave.copies import find_copies
 from newsweave.eval.summaries import faithfulness_problems
-from newsweave.model import Citation, Claim, Dispute
+from newsweave.ingest import to_article
+from newsweave.model import Article, Citation, Claim, CopyRelation, Dispute, RawDoc
 from newsweave.summarize import key_facts, sentence_quality, summarize
 
 
@@ -116,3 +117,109 @@ def test_faithful_on_seeds():
     summary = summarize(articles, copies, [], words=120)
     assert sum(len(s.text.split()) for s in summary) <= 120
     assert faithfulness_problems(summary, articles) == []
+
+
+# -- originals over copies, claims by their sources, one denial ----------------------------------
+
+
+def _articles(texts: dict[str, tuple[str | None, str | None, str]]) -> dict[str, Article]:
+    out = {}
+    for key, (outlet, date, text) in texts.items():
+        result = to_article(RawDoc(source=f"{key}.txt", text=text, title=key, outlet=outlet, published=date))
+        assert isinstance(result, tuple), result
+        out[key] = result[0]
+    return out
+
+
+FERRY = {
+    "post": ("Lakeside Post", "2024-06-12", "The town council of Brevik met on Tuesday evening in the old library.\n"
+             "Residents asked about parking fees near the market square.\n"
+             "The mayor thanked volunteers who cleaned the beach last month.\n"
+             "The council voted to close the Brevik ferry terminal for two years of repairs."),
+    # A reworded copy of "post" that moves the vote to the top.
+    "spun": (None, None, "The town council chose to shut the Brevik ferry terminal for two years of repairs.\n"
+             "The council of Brevik gathered on Tuesday evening in the old library."),
+    "radio": ("Radio Brevik", "2024-06-12", "The harbour master said the last ferry to Odda would sail at the end "
+              "of August.\nCommuters will have to drive around the fjord, adding an hour to the trip."),
+}
+
+
+def test_copied_sentence_is_shown_and_cited_in_the_originals_words():
+    a = _articles(FERRY)
+    copies = [CopyRelation(a["spun"].id, a["post"].id, "rewrite", 1.0, evidence=[(0, 3, 0.9), (1, 0, 0.95)])]
+    for n in range(1, 6):
+        summary = summarize(list(a.values()), copies, [], sentences=n)
+        assert a["spun"].id not in {c.article for s in summary for c in s.citations}, n
+        assert faithfulness_problems(summary, list(a.values())) == []
+    # The vote leads the copy, so the copy's wording scores higher; the original's sentence is shown instead,
+    # with the copy's among the articles saying the same.
+    vote = next(s for s in summarize(list(a.values()), copies, [], sentences=4) if "ferry terminal" in s.text)
+    assert (vote.citations[0].article, vote.citations[0].sentence) == (a["post"].id, 3)
+    assert Citation(a["spun"].id, 0) in vote.also
+
+
+def test_garbled_sentence_gives_way_to_a_clean_one_saying_the_same():
+    texts = dict(FERRY, spun=(None, None, FERRY["spun"][2]))
+    a = _articles(texts)
+    a["spun"].flags.append("machine-translation-signs")  # no copy relation: only its garbling is known
+    for n in range(1, 6):
+        summary = summarize(list(a.values()), [], [], sentences=n)
+        assert a["spun"].id not in {c.article for s in summary for c in s.citations}, n
+
+
+FIRE = {
+    "gazette": ("Tovik Gazette", "2024-09-02",
+                "Fire destroyed the Tovik paint factory on Sunday night, and forty workers were evacuated unharmed.\n"
+                "Firefighters from three towns fought the blaze for six hours before it was under control.\n"
+                "Police said the fire had been started deliberately with petrol poured near the loading bay.\n"
+                "The owner, Mara Lund, denied that the fire was arson and blamed faulty wiring."),
+    "herald": ("Selby Herald", "2024-09-02",
+               "Forty workers escaped when fire swept through the Tovik paint factory late on Sunday.\n"
+               "The factory made most of the paint sold in the region's hardware shops.\n"
+               "Investigators believe the fire was set on purpose, police said.\n"
+               "Mara Lund, who owns the factory, rejected the arson theory and said the wiring was old."),
+    "wire": ("North Wire", "2024-09-03",
+             "The Tovik paint factory burned down on Sunday night, leaving forty people without work.\n"
+             "Production will move to a plant in Selby next month, the company said.\n"
+             "Police suspect arson in the Tovik factory fire.\n"
+             "A union official denied the arson theory, saying the wiring had been unsafe for years."),
+}
+
+
+def _arson(a: dict[str, Article]) -> Claim:
+    """Police's claim, in every article; the owner denies it in two, a union official in one."""
+    def line(key: str, words: str) -> Citation:
+        return Citation(a[key].id, find(a[key], words))
+
+    lund = [line("gazette", "denied"), line("herald", "rejected")]
+    union = line("wire", "union official")
+    return Claim("arson", "The fire was started deliberately.", [x.id for x in a.values()], 3,
+                 attributed_to=["police"],
+                 citations=[line("gazette", "deliberately"), line("herald", "on purpose"), line("wire", "suspect")],
+                 disputes=[*(Dispute("lund", "Mara Lund", "denies", "", c.article, c.sentence) for c in lund),
+                           Dispute(None, "A union official", "denies", "", union.article, union.sentence)])
+
+
+def test_claim_every_source_carries_enters_with_one_denial_by_the_widest_reported_party(monkeypatch):
+    a = _articles(FIRE)
+    claim = _arson(a)
+    summary = summarize(list(a.values()), [], [claim], sentences=3)
+    flags = [s.flags for s in summary]
+    assert flags.count(["disputed"]) == 1 and flags.count(["dispute"]) == 1, flags
+    denial = summary[flags.index(["disputed"]) + 1]
+    assert "dispute" in denial.flags and "Mara Lund" in denial.text  # two sources report hers, one the union's
+    # Without the bonus for covering the claim, three sentences leave it out.
+    monkeypatch.setattr("newsweave.summarize.W_CLAIMS", 0.0)
+    assert not any("disputed" in s.flags for s in summarize(list(a.values()), [], [claim], sentences=3))
+
+
+def test_disputed_claim_is_told_once_and_always_with_its_denial(monkeypatch):
+    a = _articles(FIRE)
+    claim = _arson(a)
+    for weight in (0.0, 0.5):  # 0: the denial is picked on its own first, and moves under the claim later
+        monkeypatch.setattr("newsweave.summarize.W_CLAIMS", weight)
+        for n in range(1, 9):
+            summary = summarize(list(a.values()), [], [claim], sentences=n)
+            assert len(summary) <= n
+            assert faithfulness_problems(summary, list(a.values()), [claim]) == [], (weight, n)
+            assert sum("disputed" in s.flags for s in summary) <= 1

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from brief_fixtures import make_articles
 
+from newsweave import nlp
 from newsweave.ingest import to_article
 from newsweave.model import RawDoc
-from newsweave.timeline import build_timeline, resolve
+from newsweave.timeline import build_timeline, resolve, speaks_of_future
 
 
 @pytest.mark.parametrize(("expr", "published", "future", "expected"), [
@@ -53,3 +54,34 @@ def test_timeline_sorted_deduplicated_and_undated_last():
     assert any(e.date == "2023-05-15" and "Divers" in e.text for e in entries)  # "yesterday" on 16 May
     assert any(e.date == "2023-05-02" and e.article == undated.id for e in entries)
     assert any(e.date is None and "Divers went down" in e.text for e in entries)
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # The reporting verb governs the date; the future clause after it does not.
+    ("Harbour officials said on Sunday that the ferry had sunk, a day before the minister is due to visit.",
+     {"Sunday": False}),
+    ("The minister will visit the harbour on Sunday.", {"Sunday": True}),
+    ("The minister is due to visit the harbour on Sunday, her office said.", {"Sunday": True}),
+    ("The inquiry is expected to report on Thursday.", {"Thursday": True}),
+    ("The talks are to resume on Wednesday, officials said.", {"Wednesday": True}),
+    ("The union won't vote until Thursday.", {"Thursday": True}),
+    ("Divers wanted to go down on Monday.", {"Monday": False}),
+    ("The ferry, which sank on Monday, was carrying forty cars.", {"Monday": False}),
+    ("Crews accepted the plan late on Thursday and will go back to sea on Friday.",
+     {"Thursday": False, "Friday": True}),
+])
+def test_future_is_decided_by_the_governing_verb(sentence, expected):
+    doc = nlp.english()(sentence)
+    assert {e.text: speaks_of_future(e) for e in doc.ents if e.label_ == "DATE"} == expected
+
+
+def test_weekdays_follow_the_tense_of_their_verb():
+    # Published on Monday 4 March 2024.
+    text = ("Harbour officials said on Sunday that the ferry Selka had sunk off Varn, a day before the transport "
+            "minister is due to visit the port.\n\n"
+            "The minister will meet the families of the crew on Friday.\n\n"
+            "Divers reached the wreck on Saturday morning, the coast guard said.")
+    art = to_article(RawDoc(source="ferry.txt", text=text, title="Ferry sinks off Varn", outlet="Varn Post",
+                            published="2024-03-04"))[0]
+    by_text = {e.text[:12]: e.date for e in build_timeline([art])}
+    assert by_text == {"Harbour offi": "2024-03-03", "The minister": "2024-03-08", "Divers reach": "2024-03-02"}

@@ -5,7 +5,11 @@ Candidates are the asserted sentences of every article plus the contents of repo
 candidate that the most independent articles support, greedily, so that no chain of near-neighbours
 drifts from one proposition to another. Denials come from the parse, since no entailment model
 ships here (../shared/models.md): denial verbs, denial phrases ("never heard", "misinformation") and
-negated statements. A denial is attached to the claim it answers by the similarity of its content with
+negated statements, each only with its polarity: a negated denial or doubt affirms ("did not deny",
+"had no doubt that ..."), and a word like "disinformation" contradicts only when the statement asserts it
+("called the reports misinformation"), not when it sits inside a noun phrase ("media promoting Russian
+disinformation campaigns"). Nobody disputes a claim they are cited for (by entity, else by name). A
+denial is attached to the claim it answers by the similarity of its content with
 the negation taken out, of its whole sentence, and by shared entities; an anaphoric denial ("never heard
 anything like that") answers the most salient claim its article made before it.
 """
@@ -16,13 +20,16 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .copies import independent_sources
 from .model import Article, Citation, Claim, CopyRelation, Dispute, Quote
 from .quotes import cue_lemma
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
 
 # Phrases that deny or contradict whatever they answer, with the relation they express.
 _DENIAL_PHRASES: list[tuple[re.Pattern[str], str]] = [
@@ -57,7 +64,13 @@ _DENIAL_CUES = {
     "challenge": "questions",
     "accuse": "contradicts",
 }
-_NEGATION = re.compile(r"\b(not|never|no)\b|n't\b", re.I)
+_NEGATORS = {"not", "n't", "never", "no", "nothing", "none", "neither", "nobody"}
+# Dependencies along which a word stays part of what a statement asserts (a clause's predicate or
+# arguments); any other (acl, relcl, appos, poss, nmod) puts it inside a noun phrase that only mentions it.
+_ASSERTING = {
+    "ROOT", "dobj", "attr", "oprd", "acomp", "ccomp", "xcomp", "advcl", "conj", "pcomp", "prep", "pobj",
+    "nsubj", "nsubjpass", "dep", "parataxis",
+}
 _ANAPHORA = re.compile(
     r"\b(that|this|it|such|these|those|the (report|reports|claim|claims|allegation|"
     r"allegations|accusation|accusations|request|issue))\b",
@@ -90,6 +103,7 @@ class _Cand:
     sentence: int
     text: str
     attributed: list[str] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)  # entity ids of the attributed sources
 
 
 @dataclass
@@ -99,15 +113,84 @@ class _Denial:
     strong: bool  # a denial verb or phrase, not just a negation
 
 
-def denial_relation(q: Quote) -> tuple[str, bool] | None:
-    """(relation, strong) when a statement denies, contradicts or questions something, else None."""
+def _doubting(tok: Token) -> bool:
+    """A word of denial or doubt ("doubt", "denied", "questions"), whose negation affirms."""
+    return tok.lower_.startswith("doubt") or cue_lemma(tok.text) in _DENIAL_CUES
+
+
+def _negated(tok: Token) -> bool:
+    """Whether a word is negated: "did not deny", "never doubted", "no doubt", "little doubt", "without doubt"."""
+    return tok.head.lower_ == "without" or any(
+        c.dep_ == "neg" or c.lower_ in _NEGATORS | {"little"} for c in tok.children
+    )
+
+
+def _negates(tok: Token, region: Span) -> bool:
+    """A negation of the statement's proposition: of its main predicate ("Russia had not asked ...", "it needs
+    no help"), not of a side clause ("... and that the government cannot watch"), not one that cancels a
+    doubt ("no doubt that ..."), and not the additive "not only"."""
+    if tok.lower_ not in _NEGATORS and tok.dep_ != "neg":
+        return False
+    only = tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "only"
+    if only or _doubting(tok.head):
+        return False
+    clause = tok.head
+    while clause.pos_ not in ("VERB", "AUX") and clause.head.i != clause.i:
+        clause = clause.head
+    return clause.i == region.root.i or clause.dep_ == "ROOT"
+
+
+def _asserted(tok: Token) -> bool:
+    """Whether a word is part of what its sentence asserts: "the reports were misinformation", "accused
+    Washington of spreading misinformation", but not "media promoting Russian disinformation campaigns"."""
+    if tok.dep_ in ("amod", "compound"):  # the word as a modifier of its own noun: "false data", "fake news"
+        tok = tok.head
+    while tok.head.i != tok.i:
+        if tok.dep_ not in _ASSERTING or tok.dep_ == "prep" and tok.head.pos_ not in ("VERB", "AUX", "ADJ"):
+            return False
+        tok = tok.head
+    return True
+
+
+def _locate(q: Quote, sentence: Doc | None) -> tuple[Span, Token | None]:
+    """The statement's text as parsed tokens (in its sentence when it is written there, else parsed alone)
+    and its cue verb in the sentence."""
+    from . import nlp
+
+    at = sentence.text.find(q.text) if sentence is not None else -1
+    if sentence is None or at < 0:
+        region = nlp.english()(q.text)[:]
+    else:
+        region = sentence.char_span(at, at + len(q.text), alignment_mode="expand") or sentence[:]
+    cues = [
+        t
+        for t in (sentence or [])
+        if q.cue and t.lower_ == q.cue.lower() and not region.start_char <= t.idx < region.end_char
+    ]
+    return region, cues[0] if cues else None
+
+
+def denial_relation(q: Quote, sentence: Doc | None = None) -> tuple[str, bool] | None:
+    """(relation, strong) when a statement denies, contradicts or questions something, else None.
+
+    `sentence` is the parse of the statement's sentence (to read its cue's polarity and where its words
+    sit); without it the statement's text is parsed alone.
+    """
+    region, cue = _locate(q, sentence)
     lemma = cue_lemma(q.cue or "") if q.cue else None
-    if lemma in _DENIAL_CUES:
+    if lemma in _DENIAL_CUES and not (cue is not None and _negated(cue)):
         return _DENIAL_CUES[lemma], True
     for pattern, relation in _DENIAL_PHRASES:
-        if pattern.search(q.text):
+        for m in pattern.finditer(region.text):
+            span = region.doc.char_span(region.start_char + m.start(), region.start_char + m.end(),
+                                        alignment_mode="expand")
+            word = span.root if span is not None else None
+            if word is not None and relation == "questions" and _negated(word):
+                continue  # "had no doubt that ..." affirms
+            if word is not None and relation == "contradicts" and not _asserted(word):
+                continue
             return relation, True
-    if _NEGATION.search(q.text):
+    if any(_negates(t, region) for t in region):
         return "denies", False
     return None
 
@@ -136,18 +219,20 @@ def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[st
             direct = sum(len(q.text) for q in here if q.kind == "direct")
             if direct > 0.3 * len(a.sentences[s]):
                 continue  # a quotation is an opinion of its speaker, not a proposition the story asserts
-            names = [q.speaker_name for q in here if q.kind == "reported"] or ([a.outlet] if a.outlet else [])
+            reported = [q for q in here if q.kind == "reported"]
+            names = [q.speaker_name for q in reported] or ([a.outlet] if a.outlet else [])
+            ids = [q.speaker for q in reported if q.speaker]
             if len(doc) >= 6:
-                cands.append(_Cand(a.id, s, a.sentences[s], names))
-            for q in here:
-                if q.kind == "reported" and len(q.text.split()) >= 5:
-                    cands.append(_Cand(a.id, s, q.text, [q.speaker_name]))
+                cands.append(_Cand(a.id, s, a.sentences[s], names, ids))
+            for q in reported:
+                if len(q.text.split()) >= 5:
+                    cands.append(_Cand(a.id, s, q.text, [q.speaker_name], [q.speaker] if q.speaker else []))
             for tok in doc:
                 if tok.lower_ in _REPORT_NOUNS:
                     for c in tok.children:
                         if c.dep_ in ("acl", "ccomp") and sum(1 for _ in c.subtree) >= 5:
                             sub = doc[c.left_edge.i : c.right_edge.i + 1].text
-                            cands.append(_Cand(a.id, s, re.sub(r"^that\s+", "", sub), names))
+                            cands.append(_Cand(a.id, s, re.sub(r"^that\s+", "", sub), names, ids))
     return cands
 
 
@@ -177,13 +262,14 @@ def find_claims(
     max_claims: int = 8,
 ) -> list[Claim]:
     """The salient claims of a story, most independent sources first, with their disputes."""
-    from . import embed
+    from . import embed, nlp
 
     copies = list(copies)
     by_id = {a.id: a for a in articles}
+    parses = nlp.parse(articles)
     denials: list[_Denial] = []
     for q in quotes:
-        rel = denial_relation(q) if q.article in by_id else None
+        rel = denial_relation(q, parses[q.article][q.sentence]) if q.article in by_id else None
         if rel is not None:
             denials.append(_Denial(q, *rel))
     skip = {(d.quote.article, d.quote.sentence) for d in denials if d.strong or d.quote.kind == "reported"}
@@ -257,6 +343,7 @@ def _attach_disputes(
     claim_ents = [
         set().union(*(ents.get((c.article, c.sentence), set()) for c in cl.citations)) for cl, _ in claims
     ]
+    asserters = [{i for m in members for i in cands[m].speakers} for _, members in claims]
     seen: set[tuple[str, int, str]] = set()
     # A bare negation counts only when its own content restates the claim; a denial verb or phrase
     # may answer it in other words, so its whole sentence is compared too.
@@ -277,6 +364,7 @@ def _attach_disputes(
             if (
                 any(c.article == q.article and c.sentence == q.sentence for c in cl.citations)
                 or q.speaker_name in cl.attributed_to
+                or q.speaker in asserters[k]
             ):  # nobody disputes what they assert
                 scores.append(-1.0)
                 continue

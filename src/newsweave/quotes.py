@@ -7,7 +7,11 @@ open and reopens it there). Each quote gets its speaker from a speech frame in i
 a quote without a frame continues the nearest statement before it in the same or previous paragraph.
 Reported speech ("X said that ...", "X told CNN ...", "X denied seeking ...", "according to X") comes
 from the same frames: cue verb, its subject as the source, its clausal complement as the content.
-"he said" is resolved to the most recent person in the text before it, preferring subjects.
+"he said" is resolved to the most recent person in the text before it ("the spokesman" included),
+preferring subjects; a name counts as a person when tagged so, when a role or honorific stands beside
+it ("Tomasz Wieland, a senior fellow", "Mr Lentz"), or when the article names that person so elsewhere,
+since the small model often tags a lone surname ORG. "he added" presupposes that he spoke just before,
+so it continues the latest statement of a compatible speaker in the same or the previous paragraph.
 
 Written by hand because no packaged library does this with spaCy 3.8 (textacy's extractor handles
 only direct quotes in a single Doc, see bench/attribution.py for the comparison).
@@ -19,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .entities import HONORIFICS, TITLES
 from .model import Article, Quote
 
 if TYPE_CHECKING:
@@ -71,6 +76,8 @@ _PRONOUNS_PERSON = {"he", "she", "him", "her"}
 _PRONOUNS_GROUP = {"they", "them"}
 _NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP"}
 _SUBJ = {"nsubj", "nsubjpass"}
+# Cues that presuppose the speaker has just spoken: "he added" continues the previous statement.
+_CONTINUING = {"add"}
 
 
 def cue_lemma(word: str) -> str | None:
@@ -211,7 +218,7 @@ def _subject(verb: Token) -> Token | None:
         if c.dep_ in _SUBJ:
             return c
     # "..., saying that ..." / "and added ..." / "wants to say": the subject of the governing verb
-    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head is not verb:
+    if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head.i != verb.i:
         return _subject(verb.head)
     return None
 
@@ -260,7 +267,7 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
             if src is None or _inside(src, quoted):
                 continue
             drop = {t.i for t in tok.subtree}
-            content = [t for t in tok.head.subtree if t.i not in drop] if tok.head is not tok else []
+            content = [t for t in tok.head.subtree if t.i not in drop] if tok.head.i != tok.i else []
             frames.append(Frame(sentence, tok, "according to", src, content))
         elif tok.lower_ in _FRAME_NOUNS and tok.dep_ in _SUBJ | {"attr"}:
             of = next((c for c in tok.children if c.lower_ == "of"), None)
@@ -315,29 +322,72 @@ class _Mention:
     plural: bool
 
 
+def _titled(name: Span) -> bool:
+    """A role or honorific beside a name: "Tomasz Wieland, a senior fellow", "spokesman Brandt", "Mr Lentz".
+
+    Only outside the name: "General" in "the General Assembly" is part of it.
+    """
+    tok, words = name.root, TITLES | HONORIFICS
+    if any(
+        c.dep_ in ("appos", "compound") and c.lower_.strip(".") in words and not name.start <= c.i < name.end
+        for c in tok.children
+    ):
+        return True
+    return tok.dep_ == "appos" and tok.head.lower_ in TITLES  # "the spokesman, Li Pengyu,"
+
+
 def _mentions(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[_Mention]:
     out = []
     for ent in doc.ents:
         if ent.label_ in _NAME_TYPES and not _inside(ent[0], quoted):
             root = ent.root
+            person = ent.label_ == "PERSON" or (ent.label_ in ("ORG", "GPE") and _titled(ent))
             out.append(
                 _Mention(
                     sentence,
                     ent,
                     root.dep_ in _SUBJ,
-                    ent.label_ == "PERSON",
-                    ent.label_ in ("ORG", "GPE", "NORP"),
+                    person,
+                    not person and ent.label_ in ("ORG", "GPE", "NORP"),
                 )
             )
-    for tok in doc:  # groups: "US officials", "sources"
-        if (
-            tok.dep_ in _SUBJ
-            and tok.tag_ in ("NNS", "NNPS")
-            and not _inside(tok, quoted)
-            and not tok.ent_type_
-        ):
+    for tok in doc:  # groups ("US officials", "sources") and people named by their role ("the chief engineer")
+        if tok.dep_ not in _SUBJ or _inside(tok, quoted) or tok.ent_type_:
+            continue
+        if tok.tag_ in ("NNS", "NNPS"):
             out.append(_Mention(sentence, _name_span(tok), True, False, True))
+        elif tok.tag_ == "NN" and tok.lower_ in TITLES:
+            out.append(_Mention(sentence, _name_span(tok), True, True, False))
     return sorted(out, key=lambda m: m.span.start)
+
+
+def _surname(span: Span) -> str:
+    return span[-1].text.lower()
+
+
+def _mark_people(article: Article, mentions: list[list[_Mention]], entities: Any | None) -> None:
+    """Count as people the ORG- or GPE-tagged names that the entity index, or a surer mention, says are.
+
+    A surer mention is a full name tagged PERSON or a titled one; only one-word names take its type, the way
+    "Wieland" (tagged ORG) is the "Tomasz Wieland, a senior fellow" of the paragraph before.
+    """
+    sure = {
+        _surname(m.span)
+        for ms in mentions
+        for m in ms
+        if m.person and (len(m.span) > 1 and m.span.label_ == "PERSON" or _titled(m.span))
+    }
+    for ms in mentions:
+        for m in ms:
+            if m.person or m.span.label_ not in ("ORG", "GPE"):
+                continue
+            ent = (
+                entities.entity_of(article.id, m.sentence, m.span.start_char, m.span.end_char)
+                if entities is not None
+                else None
+            )
+            if (ent is not None and ent.type == "PERSON") or (len(m.span) == 1 and _surname(m.span) in sure):
+                m.person, m.plural = True, False
 
 
 # -- the stage -----------------------------------------------------------------------------------
@@ -392,13 +442,35 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         for g in sp.segments:
             quoted[g.sentence].append((g.start, g.end))
     mentions = [_mentions(doc, s, quoted[s]) for s, doc in enumerate(docs)]
+    _mark_people(article, mentions, entities)
     frames = [_frames(doc, s, quoted[s]) for s, doc in enumerate(docs)]
     para_of = article.paragraph_of or [0] * len(docs)
+    out: list[Statement] = []  # the statements so far, in reading order
+
+    def fits(pron: Token, at: tuple[int, int, int] | None) -> bool:
+        """Whether a statement's speaker, written at `at`, can be what the pronoun refers to."""
+        if at is None:
+            return False
+        m = next((m for m in mentions[at[0]] if m.span.start_char == at[1]), None)
+        if m is None:
+            span = docs[at[0]].char_span(at[1], at[2], alignment_mode="expand")
+            if span is None or span.root.ent_type_ in ("GPE", "NORP"):
+                return False
+            plural = span.root.tag_ in ("NNS", "NNPS")
+            return plural if pron.lower_ in _PRONOUNS_GROUP else not plural
+        return m.plural if pron.lower_ in _PRONOUNS_GROUP else m.person
 
     def speaker_of(fr: Frame) -> tuple[str, tuple[int, int, int] | None] | None:
         src = fr.source
         assert src is not None
         if src.lower_ in _PRONOUNS_PERSON | _PRONOUNS_GROUP:
+            if fr.lemma in _CONTINUING:
+                here = para_of[fr.sentence]
+                for st in reversed(out):
+                    if para_of[st.quote.sentence] < here - 1:
+                        break
+                    if fits(src, st.speaker_at):
+                        return st.quote.speaker_name, st.speaker_at
             m = _speaker(src, fr.sentence, mentions)
             if m is None:
                 return None
@@ -483,7 +555,6 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         events.extend((s, fr.cue.idx, fr, None) for fr in frs if id(fr) not in used)
     events.sort(key=lambda e: (e[0], e[1]))
 
-    out: list[Statement] = []
     for s, _, fr, sp in events:
         st: Statement | None = None
         if sp is not None:

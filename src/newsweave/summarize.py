@@ -2,8 +2,11 @@
 
 Sentences are scored by how much of what the story's independent sources report they cover (copies
 count once), by position and by how clean they read; they are picked greedily with maximal marginal
-relevance over MiniLM embeddings so that no two say the same thing. A sentence asserting a disputed claim
-only enters the summary together with a sentence of the dispute, placed right after it.
+relevance over MiniLM embeddings so that no two say the same thing, with a bonus for carrying a claim not yet
+covered, weighted by how many independent sources carry it (the story's central claim belongs in its
+summary). A sentence of a copy or of a garbled text is shown in the words of the original, or of a clean
+article saying the same. A sentence asserting a disputed claim only enters the summary together with a
+sentence of the dispute (one denial per claim), placed right after it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ REDUNDANT = SAME_MEANING  # never pick a sentence that says the same as one alre
 ASSERTS_CLAIM = 0.75  # a sentence this close to a claim's text asserts it
 RESTATES = 0.85  # a sentence this close to one a claim cites restates it (copies, rewrites)
 MMR_LAMBDA = 0.6
+W_CLAIMS = 0.5  # bonus (relative to the best sentence) for a claim every independent source carries
 W_MEANING, W_COVER, W_WORDS = 0.25, 0.25, 0.5  # embedding centrality, cross-source cover, TF-IDF centrality
 POSITION_DECAY = 0.5  # news puts the essentials first: sentence i weighs 1 / (1 + decay * i)
 
@@ -29,6 +33,8 @@ _WORD = re.compile(r"\w+")
 _DANGLING_START = re.compile(r"^(he|she|it|they|this|these|those|that|but|and|however|also|meanwhile|"
                              r"still|yet|so|then|his|her|their|its)\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(I|we|our|us)\b")
+_GARBLED = ("machine-translation-signs", "garbled-names")
+_RELATION_RANK = {"denies": 0, "contradicts": 1, "questions": 2}  # the plainest denial is shown first
 
 
 def words_of(text: str) -> int:
@@ -42,6 +48,7 @@ class Candidate:
     group: int
     quality: float
     vec: np.ndarray = field(repr=False)
+    copied: bool = False
     relevance: float = 0.0
     support: list[Citation] = field(default_factory=list)  # best sentence of each other article saying it
 
@@ -52,6 +59,11 @@ class Candidate:
     @property
     def citation(self) -> Citation:
         return Citation(self.article.id, self.index)
+
+    @property
+    def second_hand(self) -> bool:
+        """From a copy, or from a text whose names or grammar are garbled."""
+        return self.copied or any(f in self.article.flags for f in _GARBLED)
 
 
 def _balanced(text: str) -> bool:
@@ -85,7 +97,7 @@ def sentence_quality(text: str, article: Article, is_copy: bool) -> float:
         q *= 0.75
     if _FIRST_PERSON.search(re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]", "", text)):
         q *= 0.6
-    if "machine-translation-signs" in article.flags or "garbled-names" in article.flags:
+    if any(f in article.flags for f in _GARBLED):
         q *= 0.7
     if is_copy:
         q *= 0.9
@@ -128,7 +140,7 @@ def _candidates(articles: list[Article], copies: list[CopyRelation]) -> list[Can
     """Every sentence of the story, with quality, relevance and the other articles that say the same."""
     groups = copy_groups(articles, copies)
     copied = {c.article for c in copies}
-    cands = [Candidate(a, i, groups[a.id], sentence_quality(s, a, a.id in copied), np.zeros(0))
+    cands = [Candidate(a, i, groups[a.id], sentence_quality(s, a, a.id in copied), np.zeros(0), a.id in copied)
              for a in articles for i, s in enumerate(a.sentences)]
     if not cands:
         return []
@@ -161,38 +173,97 @@ def _candidates(articles: list[Article], copies: list[CopyRelation]) -> list[Can
     return cands
 
 
-def _dispute_lines(claim: Claim, by_id: dict[str, Article]) -> list[Citation]:
-    """The citable sentences that dispute `claim` (disputes pointing nowhere cannot be shown)."""
-    return [Citation(d.article, d.sentence) for d in claim.disputes
-            if d.article in by_id and 0 <= d.sentence < len(by_id[d.article].sentences)]
+def _stand_ins(cands: list[Candidate], copies: list[CopyRelation]) -> dict[int, int]:
+    """Candidate position -> the position of the sentence shown in its place: for a sentence of a copy, the
+    original's sentence it was taken from (the copy relation's aligned pairs); for any other second-hand
+    sentence, the cleanest sentence of a first-hand article that says the same. Never a worse-reading one."""
+    index_of = {(c.article.id, c.index): k for k, c in enumerate(cands)}
+    out: dict[int, int] = {}
+    for rel in copies:
+        for here, there, sim in rel.evidence:
+            k, j = index_of.get((rel.article, here)), index_of.get((rel.of, there))
+            if k is not None and j is not None and sim >= SAME_MEANING and cands[j].quality >= cands[k].quality:
+                out[k] = j
+    for k, c in enumerate(cands):
+        if k in out or not c.second_hand:
+            continue
+        clean = [index_of[(x.article, x.sentence)] for x in c.support if (x.article, x.sentence) in index_of]
+        clean = [j for j in clean if not cands[j].second_hand and cands[j].quality >= c.quality]
+        if clean:
+            out[k] = max(clean, key=lambda j: (cands[j].quality, cands[j].relevance))
+    for k in list(out):  # a copy of a copy: follow to the first-hand sentence
+        seen = {k}
+        while out[k] in out and out[out[k]] not in seen:
+            seen.add(out[k])
+            out[k] = out[out[k]]
+    return out
 
 
-def _asserted_claims(cands: list[Candidate], claims: list[Claim]) -> dict[int, list[Claim]]:
-    """Candidate position -> disputed claims it asserts (cited as the claim's source, or saying the same)."""
-    disputed = [c for c in claims if c.disputes]
-    if not disputed:
+def _carried_claims(cands: list[Candidate], claims: list[Claim]) -> dict[int, list[Claim]]:
+    """Candidate position -> the claims it asserts (cited as the claim's source, or saying the same). A
+    sentence disputing a claim restates it without asserting it."""
+    if not claims:
         return {}
-    claim_vecs = embed.english().encode([c.text for c in disputed])
+    claim_vecs = embed.english().encode([c.text for c in claims])
     by_key = {(c.article.id, c.index): c for c in cands}
     cited_vecs = [np.stack([by_key[(x.article, x.sentence)].vec for x in c.citations
                             if (x.article, x.sentence) in by_key] or [np.zeros(claim_vecs.shape[1])])
-                  for c in disputed]
-    cited = {(x.article, x.sentence): [c for c in disputed if any(
-        (y.article, y.sentence) == (x.article, x.sentence) for y in c.citations)]
-        for c in disputed for x in c.citations}
+                  for c in claims]
+    cited: dict[tuple[str, int], list[Claim]] = {}
+    for c in claims:
+        for x in c.citations:
+            here = cited.setdefault((x.article, x.sentence), [])
+            if c not in here:
+                here.append(c)
+    disputing = {(d.article, d.sentence) for c in claims for d in c.disputes}
     out: dict[int, list[Claim]] = {}
-    disputing = {(d.article, d.sentence) for c in disputed for d in c.disputes}
     for k, cand in enumerate(cands):
         key = (cand.article.id, cand.index)
-        if key in disputing:  # a denial restates the claim it denies; it does not assert it
+        if key in disputing:
             continue
         hits = list(cited.get(key, []))
         close = claim_vecs @ cand.vec
-        hits += [c for c, s, cv in zip(disputed, close, cited_vecs, strict=True)
+        hits += [c for c, s, cv in zip(claims, close, cited_vecs, strict=True)
                  if (s >= ASSERTS_CLAIM or float(np.max(cv @ cand.vec)) >= RESTATES) and c not in hits]
         if hits:
             out[k] = hits
     return out
+
+
+def _asserted_claims(cands: list[Candidate], claims: list[Claim]) -> dict[int, list[Claim]]:
+    """Candidate position -> disputed claims it asserts."""
+    return _carried_claims(cands, [c for c in claims if c.disputes])
+
+
+def _denial(claim: Claim, cands: list[Candidate], index_of: dict[tuple[str, int], int], near: Candidate) -> int | None:
+    """The one sentence that shows `claim`'s dispute: from a first-hand text, a plain, clean denial, the one
+    most independent sources report (by the same party, or in the same words), from the article asserting the
+    claim when it has one (it reads on), else the most relevant."""
+    lines = {index_of[(d.article, d.sentence)]: d for d in claim.disputes if (d.article, d.sentence) in index_of}
+    if not lines:
+        return None
+    group_of = {c.article.id: c.group for c in cands}
+
+    def party(k: int) -> str:
+        return lines[k].by or lines[k].by_name.lower()
+
+    by_party: dict[str, set[int]] = {}
+    for k in lines:
+        by_party.setdefault(party(k), set()).add(cands[k].group)
+
+    def sources(k: int) -> int:
+        return len(by_party[party(k)] | {group_of[x.article] for x in cands[k].support if x.article in group_of})
+
+    return min(lines, key=lambda k: (cands[k].second_hand,
+                                     _RELATION_RANK.get(lines[k].relation, len(_RELATION_RANK)),
+                                     -round(cands[k].quality, 1), -sources(k),
+                                     cands[k].article.id != near.article.id, -cands[k].relevance))
+
+
+def _claim_weights(claims: list[Claim], sources: int) -> dict[str, float]:
+    """Claim id -> how central it is to the story: the share of its independent sources that carry it,
+    squared so that the story's main claim outweighs the side claims a few sources repeat."""
+    return {c.id: min(1.0, c.independent_sources / max(sources, 1)) ** 2 for c in claims}
 
 
 def summarize(
@@ -206,15 +277,23 @@ def summarize(
     cands = _candidates(articles, copies)
     if not cands:
         return []
-    by_id = {a.id: a for a in articles}
     index_of = {(c.article.id, c.index): k for k, c in enumerate(cands)}
-    asserts = _asserted_claims(cands, claims)
+    # What a second-hand sentence says counts; the words shown and cited are its stand-in's.
+    stand_ins = _stand_ins(cands, copies)
+    relevance = np.array([c.relevance for c in cands])
+    for k, j in stand_ins.items():
+        relevance[j] = max(relevance[j], relevance[k])
+    carried = _carried_claims(cands, claims)
+    asserts = {k: [c for c in hits if c.disputes] for k, hits in carried.items() if any(c.disputes for c in hits)}
     needs: dict[int, list[int]] = {}
+    blocked = set(stand_ins)
     for k, hits in asserts.items():
-        lines = [index_of[(x.article, x.sentence)] for c in hits for x in _dispute_lines(c, by_id)]
-        needs[k] = list(dict.fromkeys(lines))
-    # A disputed claim whose denials cannot be cited never enters the summary.
-    blocked = {k for k, hits in asserts.items() if any(not _dispute_lines(c, by_id) for c in hits)}
+        lines = [_denial(c, cands, index_of, cands[k]) for c in hits]
+        if None in lines:  # a disputed claim whose denials cannot be cited never enters the summary
+            blocked.add(k)
+        needs[k] = list(dict.fromkeys(d for d in lines if d is not None and d != k))
+    weights = _claim_weights(claims, len({c.group for c in cands}))
+    covered: set[str] = set()
 
     def cost(ks: list[int]) -> int:
         return sum(words_of(cands[k].text) for k in ks) if words else len(ks)
@@ -224,38 +303,49 @@ def summarize(
     chosen: list[int] = []
     after: dict[int, list[int]] = {}  # chosen sentence -> dispute sentences shown right after it
     used = 0
-    max_rel = max(c.relevance for c in cands) or 1.0
+    max_rel = float(relevance.max()) or 1.0
     while True:
-        taken = chosen + [d for ds in after.values() for d in ds]
+        shown_after = {d for ds in after.values() for d in ds}
+        taken = chosen + sorted(shown_after)
         best, best_score = None, -np.inf
         redundancy = (vecs @ vecs[taken].T).max(1) if taken else np.zeros(len(cands))
-        for k, c in enumerate(cands):
+        for k in range(len(cands)):
             if k in taken or k in blocked or redundancy[k] >= REDUNDANT:
                 continue
-            extra = [d for d in needs.get(k, []) if d not in taken]
+            # A disputed claim is told once, right before its denial; a denial already shown under another
+            # claim cannot follow this one too.
+            if any(c.id in covered for c in asserts.get(k, [])) or \
+                    any(d in shown_after or after.get(d) for d in needs.get(k, [])):
+                continue
+            extra = [d for d in needs.get(k, []) if d not in chosen]
             if used + cost([k] + extra) > budget:
                 continue
-            score = MMR_LAMBDA * c.relevance / max_rel - (1 - MMR_LAMBDA) * redundancy[k]
+            gain = sum(weights[c.id] for c in carried.get(k, []) if c.id not in covered)
+            score = MMR_LAMBDA * (relevance[k] / max_rel + W_CLAIMS * gain) - (1 - MMR_LAMBDA) * redundancy[k]
             if score > best_score:
                 best, best_score = k, score
         if best is None:
             break
-        extra = [d for d in needs.get(best, []) if d not in taken]
-        chosen.append(best)
+        extra = needs.get(best, [])
+        used += cost([best] + [d for d in extra if d not in chosen])
+        chosen = [k for k in chosen if k not in extra] + [best]  # a denial already picked moves under its claim
         after[best] = extra
-        used += cost([best] + extra)
+        covered |= {c.id for c in carried.get(best, [])}
 
     def order(k: int) -> tuple[float, str, int]:
         c = cands[k]
         return round(c.index / max(len(c.article.sentences), 1), 1), c.article.published or "", c.index
 
+    def line(k: int, flags: list[str]) -> SummarySentence:
+        # Other articles saying the same, including the second-hand sentences this one stands in for.
+        also = [*cands[k].support, *(cands[j].citation for j, s in stand_ins.items() if s == k)]
+        also = list({(x.article, x.sentence): x for x in also if x.article != cands[k].article.id}.values())
+        return SummarySentence(cands[k].text, [cands[k].citation], also, flags=flags)
+
     out: list[SummarySentence] = []
     for k in sorted(chosen, key=order):
-        flags = ["disputed"] if k in asserts else []
-        out.append(SummarySentence(cands[k].text, [cands[k].citation], list(cands[k].support), flags=flags))
-        for d in after[k]:
-            out.append(SummarySentence(cands[d].text, [cands[d].citation], list(cands[d].support),
-                                       flags=["dispute"]))
+        out.append(line(k, ["disputed"] if k in asserts else []))
+        out.extend(line(d, ["dispute"]) for d in after[k])
     return out
 
 

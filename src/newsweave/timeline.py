@@ -3,7 +3,9 @@
 spaCy finds the date expressions (DATE entities) and dateparser resolves them; only what dateparser
 gets wrong is written here: "last October" (it returns nothing), durations it reads as dates ("five
 months" is not "five months ago"), a weekday named in an article of that weekday (that day, not a week
-earlier), and future tense ("will meet on Monday" is the coming Monday).
+earlier), and tense: the verb that governs a date decides its direction ("officials said on Sunday" is the
+Sunday before, "will meet on Sunday" and "is due to meet on Sunday" the coming one; news reports the past, so
+a date without a future cue on its own verb is in the past).
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from . import embed, nlp
 from .model import Article, Citation, TimelineEntry
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span
 
 SAME_EVENT = 0.8  # MiniLM cosine above which two sentences with the same date report one event
 
@@ -27,8 +33,11 @@ _RELATIVE = re.compile(
     rf"\b(?:yesterday|today|tonight|last night|ago|{_WEEKDAY}|"
     rf"(?:last|next|this|past|coming)\s+(?:week|weekend|month|year|{_WEEKDAY}|{_MONTH}))\b")
 _LAST_MONTH = re.compile(rf"\b(last|next)\s+({_MONTH})\b")
-_FUTURE = re.compile(r"\b(will|shall|'ll|next|coming|is to|are to|is due|are due|scheduled|plans? to|"
-                     r"expected to)\b", re.I)
+_FUTURE_AUX = {"will", "shall", "'ll", "wo"}  # "wo" is spaCy's token for "won't"
+# Heads of an infinitive that put it in the future: "is due to meet", "are expected to", "plans to".
+_FUTURE_HEADS = {"due", "expected", "scheduled", "set", "slated", "plans", "plan", "going", "poised",
+                 "intends", "intend", "hopes", "hope", "promised", "vowed", "aims", "aim"}
+_BE_PRESENT = {"is", "are", "am"}  # "the talks are to resume on Friday"
 
 
 def _month_number(word: str) -> int:
@@ -93,12 +102,29 @@ def resolve(expression: str, published: str | None, future: bool = False) -> tup
     return when.strftime("%Y-%m-%d"), precision
 
 
+def speaks_of_future(span: Span) -> bool:
+    """Whether the clause a date expression belongs to is about the future: its governing verb takes
+    "will"/"shall", or is an infinitive after "due to", "expected to", "is to" and the like. Only that
+    verb counts: in "officials said on Sunday, a day before he is due to meet", Sunday is in the past."""
+    if re.search(r"\b(?:next|coming)\b", span.text, re.I):
+        return True
+    verb = span.root
+    while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+        verb = verb.head
+    chain = [verb]
+    while chain[-1].dep_ in ("xcomp", "acomp") and chain[-1].head is not chain[-1]:
+        chain.append(chain[-1].head)
+    if any(c.dep_ == "aux" and c.lower_ in _FUTURE_AUX for v in chain for c in v.children):
+        return True
+    # Above an infinitive ("to meet"), a head such as "due" or a present "is" makes it a plan.
+    return any(v.lower_ in _FUTURE_HEADS or v.lower_ in _BE_PRESENT for v in chain[1:])
+
+
 def _events(article: Article, docs: list) -> list[TimelineEntry]:  # noqa: ANN001 - spaCy Docs
     out = []
     for i, doc in enumerate(docs):
         sentence = article.sentences[i]
-        future = bool(_FUTURE.search(sentence))
-        resolved = [(ent.text, resolve(ent.text, article.published, future))
+        resolved = [(ent.text, resolve(ent.text, article.published, speaks_of_future(ent)))
                     for ent in doc.ents if ent.label_ == "DATE"]
         resolved = [(expr, r) for expr, r in resolved if r is not None]
         if not resolved:
