@@ -167,6 +167,17 @@ def test_garbled_sentence_gives_way_to_a_clean_one_saying_the_same():
         assert a["spun"].id not in {c.article for s in summary for c in s.citations}, n
 
 
+def test_when_every_wording_is_second_hand_the_least_garbled_is_shown():
+    texts = dict(FERRY, spun=(None, None, FERRY["spun"][2]))
+    a = _articles(texts)
+    for key in a:
+        a[key].flags.append("garbled-names")
+    a["spun"].flags.append("machine-translation-signs")  # garbled twice over
+    for n in range(1, 6):
+        summary = summarize(list(a.values()), [], [], sentences=n)
+        assert a["spun"].id not in {c.article for s in summary for c in s.citations}, n
+
+
 FIRE = {
     "gazette": ("Tovik Gazette", "2024-09-02",
                 "Fire destroyed the Tovik paint factory on Sunday night, and forty workers were evacuated unharmed.\n"

@@ -31,12 +31,19 @@ class Options:
     llm_model: str = "local"
 
 
+def _flag(article: Article, flag: str) -> Article:
+    return article if flag in article.flags else replace(article, flags=[*article.flags, flag])
+
+
 def analyse_story(
     story: Story, articles: list[Article], copies: list[CopyRelation], options: Options
 ) -> tuple[StoryBrief, set[str]]:
     """Everything the brief says about one story, and the ids of its articles that garble names."""
     story = replace(story, independent_sources=copies_stage.independent_sources(story.articles, copies))
     index = entities_stage.resolve_entities(articles)
+    garbled = index.garbled_articles()
+    # The summary prefers clean wording, so it must see the flag the entity stage found.
+    articles = [_flag(a, "garbled-names") if a.id in garbled else a for a in articles]
     quotes = quotes_stage.extract_quotes(articles, index)
     claims = claims_stage.find_claims(articles, quotes, index, copies)
     summary = summarize_stage.summarize(articles, copies, claims, sentences=options.sentences, words=options.words)
@@ -52,7 +59,7 @@ def analyse_story(
         quotes=quotes,
         claims=claims,
         timeline=timeline_stage.build_timeline(articles),
-    ), index.garbled_articles()
+    ), garbled
 
 
 def run(
@@ -78,7 +85,6 @@ def run(
         garbled |= garbled_here
     step("analysis", len(stories), len(stories))
     # Flags found by later stages are added to copies of the articles, never to the stored ones.
-    articles = [replace(a, flags=[*a.flags, "garbled-names"]) if a.id in garbled and "garbled-names" not in a.flags
-                else a for a in articles]
+    articles = [_flag(a, "garbled-names") if a.id in garbled else a for a in articles]
     return Brief(articles=articles, copies=copies, stories=briefs,
                  generated_at=datetime.now(UTC).isoformat(timespec="seconds"))

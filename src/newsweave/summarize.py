@@ -97,8 +97,7 @@ def sentence_quality(text: str, article: Article, is_copy: bool) -> float:
         q *= 0.75
     if _FIRST_PERSON.search(re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]", "", text)):
         q *= 0.6
-    if any(f in article.flags for f in _GARBLED):
-        q *= 0.7
+    q *= 0.7 ** sum(f in article.flags for f in _GARBLED)  # garbled names and machine translation: twice worse
     if is_copy:
         q *= 0.9
     return q
@@ -176,7 +175,7 @@ def _candidates(articles: list[Article], copies: list[CopyRelation]) -> list[Can
 def _stand_ins(cands: list[Candidate], copies: list[CopyRelation]) -> dict[int, int]:
     """Candidate position -> the position of the sentence shown in its place: for a sentence of a copy, the
     original's sentence it was taken from (the copy relation's aligned pairs); for any other second-hand
-    sentence, the cleanest sentence of a first-hand article that says the same. Never a worse-reading one."""
+    sentence, the cleanest sentence that says the same, first-hand if one reads as well. Never a worse-reading one."""
     index_of = {(c.article.id, c.index): k for k, c in enumerate(cands)}
     out: dict[int, int] = {}
     for rel in copies:
@@ -188,9 +187,11 @@ def _stand_ins(cands: list[Candidate], copies: list[CopyRelation]) -> dict[int, 
         if k in out or not c.second_hand:
             continue
         clean = [index_of[(x.article, x.sentence)] for x in c.support if (x.article, x.sentence) in index_of]
-        clean = [j for j in clean if not cands[j].second_hand and cands[j].quality >= c.quality]
+        # A first-hand sentence reading as well, else any second-hand one reading better.
+        clean = [j for j in clean if cands[j].quality > c.quality
+                 or (not cands[j].second_hand and cands[j].quality >= c.quality)]
         if clean:
-            out[k] = max(clean, key=lambda j: (cands[j].quality, cands[j].relevance))
+            out[k] = max(clean, key=lambda j: (not cands[j].second_hand, cands[j].quality, cands[j].relevance))
     for k in list(out):  # a copy of a copy: follow to the first-hand sentence
         seen = {k}
         while out[k] in out and out[out[k]] not in seen:
