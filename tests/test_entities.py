@@ -193,3 +193,15 @@ def test_seed_roles_and_flags(seeds: tuple[list[Article], EntityIndex]) -> None:
     assert garbled[by_file["002"]] == ["Li Pengyu"]
     assert garbled[by_file["004"]] == ["Chao"]
     assert by_file["003"] not in garbled
+
+
+def test_a_name_with_a_role_beside_it_is_a_person_even_when_tagged_org() -> None:
+    # en_core_web_sm tags "Wieland" ORG here (and drops "Tomasz"); the appositive role says who it is.
+    text = ("Tomasz Wieland, a senior fellow at the Stavik Centre for Global Affairs, said Norvessa had little "
+            "reason to risk its trade with Valdoria for Drevania's sake.\n\n"
+            '"Stavik has said again and again that more weapons only make it worse," Wieland said.')
+    (article,) = [to_article(RawDoc(source="wieland.txt", text=text))[0]]
+    index = resolve_entities([article])
+    person = _person(index, "Tomasz Wieland")
+    assert "Wieland" in person.aliases and any("senior fellow" in r for r in person.roles)
+    assert not [e for e in index.entities if e.type == "ORG" and "Wieland" in e.name]

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .entities import HONORIFICS, TITLES
+from .entities import TITLES, titled
 from .model import Article, Quote
 
 if TYPE_CHECKING:
@@ -322,26 +322,12 @@ class _Mention:
     plural: bool
 
 
-def _titled(name: Span) -> bool:
-    """A role or honorific beside a name: "Tomasz Wieland, a senior fellow", "spokesman Brandt", "Mr Lentz".
-
-    Only outside the name: "General" in "the General Assembly" is part of it.
-    """
-    tok, words = name.root, TITLES | HONORIFICS
-    if any(
-        c.dep_ in ("appos", "compound") and c.lower_.strip(".") in words and not name.start <= c.i < name.end
-        for c in tok.children
-    ):
-        return True
-    return tok.dep_ == "appos" and tok.head.lower_ in TITLES  # "the spokesman, Li Pengyu,"
-
-
 def _mentions(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[_Mention]:
     out = []
     for ent in doc.ents:
         if ent.label_ in _NAME_TYPES and not _inside(ent[0], quoted):
             root = ent.root
-            person = ent.label_ == "PERSON" or (ent.label_ in ("ORG", "GPE") and _titled(ent))
+            person = ent.label_ == "PERSON" or (ent.label_ in ("ORG", "GPE") and titled(ent))
             out.append(
                 _Mention(
                     sentence,
@@ -375,7 +361,7 @@ def _mark_people(article: Article, mentions: list[list[_Mention]], entities: Any
         _surname(m.span)
         for ms in mentions
         for m in ms
-        if m.person and (len(m.span) > 1 and m.span.label_ == "PERSON" or _titled(m.span))
+        if m.person and (len(m.span) > 1 and m.span.label_ == "PERSON" or titled(m.span))
     }
     for ms in mentions:
         for m in ms:
