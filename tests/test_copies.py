@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from datasketch import MinHash, MinHashLSH
 
 from newsweave import copies
 from newsweave.embed import multilingual
@@ -145,3 +147,47 @@ def test_seeds_have_no_copy_covering_more_than_a_fifth():
     articles = [_article(p) for p in files]
     rels = copies.find_copies(articles)
     assert all(r.share <= 0.2 for r in rels), [(r.article, r.of, r.kind, r.share) for r in rels]
+
+
+def test_bulk_signatures_equal_datasketch_minhash():
+    rng = np.random.default_rng(0)
+    sets = [np.unique(rng.integers(0, 2**32, size, dtype=np.uint64)).astype(np.uint32) for size in (1, 3, 40, 900)]
+    permutations = MinHash(num_perm=64, seed=7).permutations
+    for values, row in zip(sets, copies.signatures(sets), strict=True):
+        m = MinHash(num_perm=64, permutations=permutations, scheme="affine32", hashfunc=int)
+        m.update_batch(values.tolist())
+        assert (m.hashvalues == row).all()
+
+
+def test_bulk_banding_finds_the_pairs_of_datasketch_minhashlsh():
+    rng = np.random.default_rng(1)
+    base = [rng.integers(0, 2**32, 60, dtype=np.uint64).astype(np.uint32) for _ in range(40)]
+    # Each base set with variants sharing 20-100% of it: a range of Jaccard around the threshold.
+    sets = [np.unique(np.concatenate([b[: int(60 * keep)], rng.integers(0, 2**32, 60 - int(60 * keep),
+                                                                          dtype=np.uint64).astype(np.uint32)]))
+            for b in base for keep in (1.0, 0.8, 0.6, 0.4, 0.2)]
+    sig = copies.signatures(sets)
+    lsh = MinHashLSH(threshold=0.5, num_perm=64)
+    expected = set()
+    for k, row in enumerate(sig):
+        m = MinHash(num_perm=64, hashvalues=row, scheme="affine32")
+        expected |= {(j, k) for j in lsh.query(m)}
+        lsh.insert(k, m)
+    found = {tuple(p) for p in copies._lsh_pairs(sig, 0.5).tolist()}
+    assert found == expected and len(found) > 40
+
+
+def test_sentences_with_the_same_frame_about_other_names_are_not_alike():
+    def doc(*sentences: str) -> copies._Doc:
+        return copies._features(Article(id="x", source="x", text=" ".join(sentences), sentences=list(sentences)))
+
+    original = doc("In 1998 the Korvan Water Board approved a plan for a bridge that was never built.")
+    reworded = doc("In 1998 the Korvan Water Board backed a scheme for a bridge that was never built.")
+    other = doc("In 2004 the Delmar Port Authority approved a plan for a tunnel that was never built.")
+    no_stock = np.zeros(0, dtype=np.uint32)
+    assert copies._alike(original, reworded, copies._same_names(original, reworded, no_stock)).all()
+    assert not copies._alike(original, other, copies._same_names(original, other, no_stock)).any()
+    # Nor is the frame, word for word, around other names a reused sentence.
+    same_frame = doc("In 2004 the Delmar Port Authority approved a plan for a bridge that was never built.")
+    assert copies._verbatim(original, same_frame).pairs
+    assert not copies._verbatim(original, same_frame, agree=copies._same_names(original, same_frame, no_stock)).pairs

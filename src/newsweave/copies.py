@@ -1,6 +1,7 @@
 """Copies: which articles repeat others, so that a copy does not count as an independent source.
 
-Three candidate generators, all MinHash LSH (datasketch), so no step compares all pairs:
+Three candidate generators, all MinHash LSH (datasketch's permutations and band layout, with the signatures
+and the bands computed in bulk with numpy), so no step compares all pairs:
 
 - verbatim: word-trigram MinHash of windows of a few sentences; finds exact, near-verbatim and partial
   copies (a window of the copier matches a window of the original even when only a block was reused);
@@ -12,9 +13,11 @@ Three candidate generators, all MinHash LSH (datasketch), so no step compares al
 
 Candidates are then confirmed exactly: sentence by sentence trigram containment for verbatim reuse, and
 sentence alignment with sentence embeddings (MiniLM, or multilingual-e5 across languages) for rewrites,
-only for the candidate pairs. Text inside quotation marks never counts as evidence: two reporters who
-heard the same press conference carry the same quotes, and that is not copying. The share of an article
-covered by another is therefore measured on its own words (outside quotation marks).
+only for the candidate pairs, and in one language only for sentence pairs already worded alike. A copied
+or reworded sentence keeps its names and numbers: sentence pairs that disagree on them never count. Text
+inside quotation marks never counts as evidence: two reporters who heard the same press conference carry
+the same quotes, and that is not copying. The share of an article covered by another is therefore
+measured on its own words (outside quotation marks).
 """
 
 from __future__ import annotations
@@ -39,9 +42,10 @@ from .clean import text_key
 from .model import Article, CopyRelation
 from .workspace import Workspace
 
-VERSION = "copies-1"  # bump when the pair analysis changes: cached pair verdicts are keyed by it
+VERSION = "copies-2"  # bump when the pair analysis changes: cached pair verdicts are keyed by it
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_DIGIT = re.compile(r"\d").search
 _NUM_PERM = 64
 _WINDOW, _STRIDE = 4, 2  # sentences per verbatim MinHash window, and the step between windows
 
@@ -90,6 +94,14 @@ def _stop_hashes() -> np.ndarray:
                     dtype=np.uint32)
 
 
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """np.isin against a sorted array, without sorting that array again on every call."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
+
+
 _HASHES: dict[str, int] = {}
 
 
@@ -97,7 +109,7 @@ def _hash(token: str) -> int:
     h = _HASHES.get(token)
     if h is None:
         h = zlib.crc32(token.encode())  # stable across processes, unlike hash()
-        if len(_HASHES) < 2_000_000:
+        if len(_HASHES) < 500_000:  # the frequent words; rare ones (names) are cheap to hash again
             _HASHES[token] = h
     return h
 
@@ -110,6 +122,8 @@ class _Doc:
     sent: np.ndarray  # int32 sentence index per token
     own: np.ndarray  # bool: outside quotation marks
     anchor: np.ndarray  # bool: part of a run of capitalised words inside a sentence (a name), or a number
+    upper: np.ndarray  # bool: a capitalised word
+    digit: np.ndarray  # bool: a number
     n_sent: int
     _tri: list[np.ndarray] | None = field(default=None, repr=False)
 
@@ -117,13 +131,13 @@ class _Doc:
         """Per sentence, the hashes of its word trigrams that lie wholly outside quotation marks."""
         if self._tri is None:
             t = self.tokens.astype(np.uint64)
-            out: list[np.ndarray] = [np.zeros(0, dtype=np.uint64)] * self.n_sent
+            out: list[np.ndarray] = [np.zeros(0, dtype=np.uint32)] * self.n_sent
             if len(t) >= 3:
                 h = ((t[:-2] * np.uint64(1_000_003) + t[1:-1]) * np.uint64(1_000_003) + t[2:]) & np.uint64(
                     0xFFFFFFFF)
                 ok = self.own[:-2] & self.own[1:-1] & self.own[2:] & (self.sent[:-2] == self.sent[2:])
                 sid = self.sent[:-2][ok]
-                h = h[ok]
+                h = h[ok].astype(np.uint32)
                 bounds = np.searchsorted(sid, np.arange(self.n_sent + 1))
                 out = [h[bounds[s]: bounds[s + 1]] for s in range(self.n_sent)]
             self._tri = out
@@ -142,7 +156,7 @@ class _Doc:
         return [self.tokens[bounds[s]: bounds[s + 1]].tolist() for s in range(self.n_sent)]
 
     def content(self) -> np.ndarray:
-        keep = self.own & ~np.isin(self.tokens, _stop_hashes())
+        keep = self.own & ~_member(self.tokens, _stop_hashes())
         return np.unique(self.tokens[keep])
 
     def skeleton(self) -> np.ndarray:
@@ -153,8 +167,8 @@ class _Doc:
         """
         k = 5
         if len(self.tokens) < k:
-            return np.zeros(0, dtype=np.uint64)
-        is_stop = np.isin(self.tokens, _stop_hashes())
+            return np.zeros(0, dtype=np.uint32)
+        is_stop = _member(self.tokens, _stop_hashes())
         t = np.where(is_stop, self.tokens, 0).astype(np.uint64)
         h = np.zeros(len(t) - k + 1, dtype=np.uint64)
         ok = self.sent[: len(h)] == self.sent[k - 1:]
@@ -163,17 +177,35 @@ class _Doc:
             h = h * np.uint64(1_000_003) + t[d: d + len(h)]
             ok &= self.own[d: d + len(h)]
             stops += is_stop[d: d + len(h)]
-        return np.unique(h[ok & (stops >= 2)] & np.uint64(0xFFFFFFFF))
+        return np.unique((h[ok & (stops >= 2)] & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
     def anchors(self) -> np.ndarray:
         return np.unique(self.tokens[self.anchor])
+
+    def capitalised_names(self) -> np.ndarray:
+        """Capitalised words that are not stop words, wherever they stand: a name opening a sentence counts,
+        and the everyday word that opens one is a stock name (in many articles)."""
+        return self.upper & ~_member(self.tokens, _stop_hashes())
+
+    def names(self) -> np.ndarray:
+        return np.unique(self.tokens[self.capitalised_names() | self.digit])
+
+    def sentence_names(self, which: np.ndarray, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence x value incidence (bool) over the tokens flagged in `which` (names or numbers), outside
+        quotes and not `stock`, with those values."""
+        keep = which & self.own & ~_member(self.tokens, stock)
+        values, column = np.unique(self.tokens[keep], return_inverse=True)
+        out = np.zeros((self.n_sent, len(values)), dtype=bool)
+        out[self.sent[keep], column] = True
+        return out, values
 
 
 def _features(article: Article) -> _Doc:
     tokens: list[int] = []
     sents: list[int] = []
     own: list[bool] = []
-    caps: list[bool] = []
+    upper: list[bool] = []
+    starts: list[int] = []  # the first token of each sentence
     digit: list[bool] = []
     paras = article.paragraph_of if len(article.paragraph_of) == len(article.sentences) else [0] * len(
         article.sentences)
@@ -186,34 +218,103 @@ def _features(article: Article) -> _Doc:
         for k, segment in enumerate(sentence.split('"')):
             if k:
                 inside = not inside
-            for tok in _TOKEN.findall(segment):
-                low = tok.lower()
-                tokens.append(_hash(low))
-                sents.append(s)
-                own.append(not inside)
-                caps.append(tok[0].isupper() and not first)
-                digit.append(any(c.isdigit() for c in tok))
+            found = _TOKEN.findall(segment)
+            if not found:
+                continue
+            tokens.extend([_HASHES.get(low) or _hash(low) for low in map(str.lower, found)])
+            sents.extend([s] * len(found))
+            own.extend([not inside] * len(found))
+            upper.extend([tok[0].isupper() for tok in found])
+            if first:
+                starts.append(len(tokens) - len(found))
                 first = False
-    # Names survive translation; a lone capitalised word does not mark one (German capitalises every noun).
-    cap = np.array(caps, dtype=bool)
+            digit.extend([_DIGIT(tok) is not None for tok in found])
+    # Names survive translation; a lone capitalised word does not mark one (German capitalises every noun),
+    # nor does the capital of a sentence's first word.
+    is_upper = np.array(upper, dtype=bool)
+    cap = is_upper.copy()
+    cap[starts] = False
     run = np.zeros_like(cap)
     run[1:] |= cap[1:] & cap[:-1]
     run[:-1] |= cap[:-1] & cap[1:]
-    anchor = run | np.array(digit, dtype=bool)
+    is_digit = np.array(digit, dtype=bool)
     return _Doc(np.array(tokens, dtype=np.uint32), np.array(sents, dtype=np.int32), np.array(own, dtype=bool),
-                anchor, len(article.sentences))
+                run | is_digit, is_upper, is_digit, len(article.sentences))
 
 
-class _Hasher:
-    """MinHash of sets of 32-bit hashes with shared permutations (building them per sketch is slow)."""
+_PERMUTATIONS = MinHash(num_perm=_NUM_PERM, seed=7, scheme="affine32").permutations.astype(np.uint32)
 
-    def __init__(self) -> None:
-        self._perm = MinHash(num_perm=_NUM_PERM, seed=7).permutations
 
-    def __call__(self, values: np.ndarray) -> MinHash:
-        m = MinHash(num_perm=_NUM_PERM, permutations=self._perm, scheme="affine32", hashfunc=int)
-        m.update_batch(values.tolist())
-        return m
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer, which datasketch's affine32 scheme applies before its permutations."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def signatures(sets: list[np.ndarray]) -> np.ndarray:
+    """MinHash signatures (one row each) of non-empty sets of 32-bit hashes, equal to datasketch's
+    MinHash(num_perm=64, seed=7, scheme="affine32", hashfunc=int) but computed for many sets in one
+    numpy pass: a MinHash object per 4-sentence window costs more time and memory than the text."""
+    a, b = _PERMUTATIONS
+    out = np.empty((len(sets), _NUM_PERM), dtype=np.uint32)
+    start = 0
+    while start < len(sets):
+        stop, size = start, 0
+        while stop < len(sets) and size < 100_000:  # ~100k values x 64 permutations: 25 MB at a time
+            size += len(sets[stop])
+            stop += 1
+        chunk = sets[start:stop]
+        values = _fmix32(np.concatenate(chunk).astype(np.uint32))
+        with np.errstate(over="ignore"):  # the permutations are affine maps modulo 2**32
+            permuted = values[:, None] * a[None, :] + b[None, :]
+        offsets = np.cumsum([0] + [len(c) for c in chunk[:-1]])
+        out[start:stop] = np.minimum.reduceat(permuted, offsets, axis=0)
+        start = stop
+    return out
+
+
+def _lsh_pairs(sig: np.ndarray, threshold: float, weights: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
+    """Row pairs (k < l) of `sig` equal on all rows of at least one band: the candidates of a datasketch
+    MinHashLSH with the band layout it picks for `threshold`, found by sorting each band's keys instead of
+    filling its buckets (a dict of sets per band costs about 300 bytes per sketch and band)."""
+    layout = MinHashLSH(threshold=threshold, num_perm=_NUM_PERM, weights=weights)
+    found = [np.zeros((0, 2), dtype=np.int64)]
+    for band in range(layout.b):
+        key = np.zeros(len(sig), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for col in range(band * layout.r, (band + 1) * layout.r):  # FNV-style hash of the band's values
+                key = (key ^ sig[:, col].astype(np.uint64)) * np.uint64(0x100000001B3)
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        same = np.flatnonzero(key[1:] == key[:-1])
+        if not len(same):
+            continue
+        grouped = np.zeros(len(key), dtype=bool)
+        grouped[same] = grouped[same + 1] = True
+        keys, rows = key[grouped], order[grouped]
+        for d in range(1, len(keys)):  # each member with the one d places further in its run of equal keys
+            hit = keys[:-d] == keys[d:]
+            if not hit.any():
+                break
+            found.append(np.stack([rows[:-d][hit], rows[d:][hit]], axis=1).astype(np.int64))
+    pairs = np.sort(np.concatenate(found), axis=1)
+    return _unique_pairs(pairs, len(sig))
+
+
+def _unique_pairs(pairs: np.ndarray, n: int) -> np.ndarray:
+    code = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([code // n, code % n], axis=1)
+
+
+def _estimated_jaccard(sig: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    out = np.empty(len(pairs), dtype=np.float32)
+    for start in range(0, len(pairs), 500_000):
+        p = pairs[start: start + 500_000]
+        out[start: start + 500_000] = (sig[p[:, 0]] == sig[p[:, 1]]).mean(axis=1)
+    return out
 
 
 # -- pair analysis ---------------------------------------------------------------------------------
@@ -228,9 +329,11 @@ class _Cover:
     pairs: list[tuple[int, int, float]]
 
 
-def _verbatim(here: _Doc, there: _Doc, stock: frozenset[int] = frozenset()) -> _Cover:
+def _verbatim(here: _Doc, there: _Doc, stock: frozenset[int] = frozenset(),
+              agree: np.ndarray | None = None) -> _Cover:
     """Sentences of `here` reused in `there`. A sentence sharing only `stock` trigrams (phrases found in
-    many articles) is a stock sentence, not a reused one."""
+    many articles) is a stock sentence, not a reused one; nor is one whose names and numbers all differ
+    from those of its partner (`agree`, from _same_names): that is a shared frame."""
     where: dict[int, int] = {}
     for j, tri in enumerate(there.trigrams()):
         for h in tri.tolist():
@@ -247,8 +350,10 @@ def _verbatim(here: _Doc, there: _Doc, stock: frozenset[int] = frozenset()) -> _
         values = telling if len(telling) >= 2 else values  # judge on its own phrasing, not stock phrases
         hits = [where[h] for h in values if h in where]
         if len(hits) / len(values) >= SENTENCE_CONTAINMENT:
-            cont = len(hits) / len(values)
-            pairs.append((i, Counter(hits).most_common(1)[0][0], round(cont, 3)))
+            j = Counter(hits).most_common(1)[0][0]
+            if agree is not None and not agree[i, j]:
+                continue
+            pairs.append((i, j, round(len(hits) / len(values), 3)))
             words += int(own[i])
     return _Cover(words / total if total else 0.0, words, pairs)
 
@@ -278,32 +383,44 @@ def _lexical(here: _Doc, there: _Doc) -> np.ndarray:
     return process.cdist(here.words(), there.words(), scorer=Indel.normalized_similarity, workers=1)
 
 
-def _lexical_share(lex: np.ndarray, own_here: np.ndarray, own_there: np.ndarray) -> float:
-    """Share of own words in sentences with a partner worded alike: an upper bound of a rewrite's share."""
-    total = own_here.sum()
-    if not total or not lex.size:
-        return 0.0
-    partner = (np.where(own_there > 0, lex, 0.0).max(axis=1) >= EN_LEXICAL) & (own_here > 0)
-    return float(own_here[partner].sum() / total)
+def _same_names(a: _Doc, b: _Doc, stock: np.ndarray) -> np.ndarray:
+    """Sentence pairs that do not tell different facts. A copied or reworded sentence keeps the names and
+    the numbers of its original, so two sentences that both carry names (not stock ones) and share none,
+    or both carry numbers and share none, are not one sentence, however alike their frames (two reports
+    that fill the same stock sentence with other names, or with another figure)."""
+    agree = np.ones((a.n_sent, b.n_sent), dtype=bool)
+    for which_a, which_b in ((a.capitalised_names(), b.capitalised_names()), (a.digit, b.digit)):
+        in_a, values_a = a.sentence_names(which_a, stock)
+        in_b, values_b = b.sentence_names(which_b, stock)
+        _, ca, cb = np.intersect1d(values_a, values_b, assume_unique=True, return_indices=True)
+        shared = (in_a[:, ca].astype(np.float32) @ in_b[:, cb].T.astype(np.float32)) > 0
+        agree &= shared | ~in_a.any(axis=1)[:, None] | ~in_b.any(axis=1)[None, :]
+    return agree
+
+
+def _alike(a: _Doc, b: _Doc, agree: np.ndarray) -> np.ndarray:
+    """Sentence pairs that may be one sentence reworded: both with words of their own, a word-level LCS
+    similarity >= EN_LEXICAL and no disagreement on names (`agree`). Only these pairs are ever embedded."""
+    alike = _lexical(a, b) >= EN_LEXICAL
+    alike &= (a.own_words() > 0)[:, None] & (b.own_words() > 0)[None, :]
+    return alike & agree
 
 
 def _aligned(sims: np.ndarray, own_here: np.ndarray, own_there: np.ndarray,
-             verbatim: list[tuple[int, int, float]], lex: np.ndarray | None) -> _Cover:
-    """Sentences of `here` aligned to sentences of `there`; `lex` given: same language, check the wording."""
+             verbatim: list[tuple[int, int, float]], alike: np.ndarray | None) -> _Cover:
+    """Sentences of `here` aligned to sentences of `there`. With `alike` (same language) only those
+    sentence pairs count, at cosine >= EN_SIM; across languages, where words cannot be compared, any pair
+    of sentences with words of their own at cosine >= ML_SIM."""
     sims = sims.copy()
     sims[own_here == 0, :] = -1.0
     sims[:, own_there == 0] = -1.0
+    if alike is not None:
+        sims[~alike] = -1.0
     pairs = {i: (i, j, s) for i, j, s in verbatim}
     if sims.size:
         best = sims.argmax(axis=1)
         for i, j in enumerate(best):
-            if i in pairs:
-                continue
-            if lex is None:
-                ok = sims[i, j] >= ML_SIM
-            else:
-                ok = sims[i, j] >= EN_SIM and lex[i, j] >= EN_LEXICAL
-            if ok:
+            if i not in pairs and sims[i, j] >= (ML_SIM if alike is None else EN_SIM):
                 pairs[i] = (i, int(j), round(float(sims[i, j]), 3))
     chain = _chain(list(pairs.values()), own_here)
     words = int(sum(own_here[i] for i, _, _ in chain))
@@ -311,23 +428,22 @@ def _aligned(sims: np.ndarray, own_here: np.ndarray, own_there: np.ndarray,
     return _Cover(words / total if total else 0.0, words, chain)
 
 
-def _embed(articles: list[Article], multilingual: bool) -> dict[str, np.ndarray] | None:
+def _embed(texts: list[str], multilingual: bool) -> np.ndarray | None:
+    """Unit vectors of `texts`, or None when the model needed is not installed."""
     from . import embed
 
     model = embed.multilingual() if multilingual else embed.english()
     if model is None:
         return None
-    texts = [s for a in articles for s in a.sentences]
-    vecs = model.encode(texts)
-    out, start = {}, 0
-    for a in articles:
-        out[a.id] = vecs[start: start + len(a.sentences)]
-        start += len(a.sentences)
-    return out
+    # In slices, so that the model's own text cache is pruned between them; float16 halves the vectors kept
+    # for the alignment, far below the cosine thresholds' precision.
+    return np.concatenate([model.encode(texts[k: k + 10_000]) for k in range(0, len(texts), 10_000)]
+                          or [np.zeros((0, model.dim), dtype=np.float32)]).astype(np.float16)
 
 
-def _verdict_verbatim(a: _Doc, b: _Doc, stock: frozenset[int]) -> dict[str, Any] | None:
-    ab, ba = _verbatim(a, b, stock), _verbatim(b, a, stock)
+def _verdict_verbatim(a: _Doc, b: _Doc, stock: frozenset[int], names: np.ndarray) -> dict[str, Any] | None:
+    agree = _same_names(a, b, names)
+    ab, ba = _verbatim(a, b, stock, agree), _verbatim(b, a, stock, agree.T)
     if min(ab.share, ba.share) >= NEAR_VERBATIM:
         kind = "near-verbatim"
     elif max(ab.share, ba.share) >= MIN_PARTIAL_SHARE and max(ab.words, ba.words) >= MIN_PARTIAL_WORDS and \
@@ -338,14 +454,12 @@ def _verdict_verbatim(a: _Doc, b: _Doc, stock: frozenset[int]) -> dict[str, Any]
     return {"kind": kind, "ab": ab.share, "ba": ba.share, "ab_pairs": ab.pairs, "ba_pairs": ba.pairs}
 
 
-def _verdict_aligned(da: _Doc, db: _Doc, va: np.ndarray, vb: np.ndarray, kind: str,
-                     stock: frozenset[int]) -> dict[str, Any] | None:
-    sims = va @ vb.T
+def _verdict_aligned(da: _Doc, db: _Doc, sims: np.ndarray, kind: str,
+                     pre: _Prefiltered | None) -> dict[str, Any] | None:
     own_a, own_b = da.own_words(), db.own_words()
-    if kind == "rewrite":
-        lex = _lexical(da, db)
-        ab = _aligned(sims, own_a, own_b, _verbatim(da, db, stock).pairs, lex)
-        ba = _aligned(sims.T, own_b, own_a, _verbatim(db, da, stock).pairs, lex.T)
+    if pre is not None:  # a rewrite: same language
+        ab = _aligned(sims, own_a, own_b, pre.ab, pre.alike)
+        ba = _aligned(sims.T, own_b, own_a, pre.ba, pre.alike.T)
     else:
         ab = _aligned(sims, own_a, own_b, [], None)
         ba = _aligned(sims.T, own_b, own_a, [], None)
@@ -357,19 +471,42 @@ def _verdict_aligned(da: _Doc, db: _Doc, va: np.ndarray, vb: np.ndarray, kind: s
 def _shares_names(a: _Doc, b: _Doc, stock: np.ndarray) -> bool:
     """A rewrite keeps the names and numbers of its original; text built from the same stock phrases
     around other names is another story. Names and numbers found in many articles do not count."""
-    x, y = np.setdiff1d(a.anchors(), stock), np.setdiff1d(b.anchors(), stock)
+    x, y = a.anchors(), b.anchors()
+    x, y = x[~_member(x, stock)], y[~_member(y, stock)]
     if not len(x) or not len(y):
         return not len(x) and not len(y)
     return len(np.intersect1d(x, y)) / min(len(x), len(y)) >= MIN_SHARED_NAMES
 
 
-def _may_be_rewrite(a: _Doc, b: _Doc, stock_names: np.ndarray) -> bool:
-    """Cheap necessary conditions for a rewrite, checked before paying for embeddings."""
+@dataclass
+class _Prefiltered:
+    """A rewrite candidate that passed the cheap checks: its verbatim sentences, and the other sentence
+    pairs worth embedding."""
+
+    ab: list[tuple[int, int, float]]
+    ba: list[tuple[int, int, float]]
+    alike: np.ndarray
+
+
+def _may_be_rewrite(a: _Doc, b: _Doc, stock_names: np.ndarray, stock_trigrams: frozenset[int]) -> _Prefiltered | None:
+    """None when the cheap necessary conditions for a rewrite fail: shared names, and at least
+    MIN_REWRITE_SHARE of one side's own words in sentences reused verbatim or worded alike."""
     if not _shares_names(a, b, stock_names):
-        return False
-    lex = _lexical(a, b)
+        return None
+    agree = _same_names(a, b, stock_names)
+    alike = _alike(a, b, agree)
+    ab, ba = _verbatim(a, b, stock_trigrams, agree).pairs, _verbatim(b, a, stock_trigrams, agree.T).pairs
+    done_a, done_b = [i for i, _, _ in ab], [i for i, _, _ in ba]
     own_a, own_b = a.own_words(), b.own_words()
-    return max(_lexical_share(lex, own_a, own_b), _lexical_share(lex.T, own_b, own_a)) >= MIN_REWRITE_SHARE
+    covered_a, covered_b = alike.any(axis=1), alike.any(axis=0)
+    covered_a[done_a] = covered_b[done_b] = True
+    if max(own_a[covered_a].sum() / max(1, own_a.sum()), own_b[covered_b].sum() / max(1, own_b.sum())) < \
+            MIN_REWRITE_SHARE:
+        return None
+    # Sentences reused verbatim are aligned already: embedding them would only confirm it.
+    alike[done_a, :] = False
+    alike[:, done_b] = False
+    return _Prefiltered(ab, ba, alike)
 
 
 # -- direction -------------------------------------------------------------------------------------
@@ -428,77 +565,84 @@ def _common(sets: list[np.ndarray], cap: int) -> np.ndarray:
 
 def _rare(values: np.ndarray, common: np.ndarray, least: int) -> np.ndarray:
     """`values` without the common ones, unless that leaves too little to go on (a much-copied text)."""
-    rare = values[~np.isin(values, common, assume_unique=True)]
+    rare = values[~_member(values, common)]
     return rare if len(rare) >= least else values
 
 
 def candidates(articles: list[Article], docs: list[_Doc], exact_of: list[int],
                rewrite_threshold: float = 0.3, per_article: int = 20) -> Candidates:
-    """Candidate pairs from the three MinHash LSH indexes; of exact duplicates only the first one enters.
+    """Candidate pairs from three MinHash LSH indexes; of exact duplicates only the first one enters.
 
     Trigrams and words found in many articles (more than 0.5%, at least 50) are left out of the sketches:
     stock phrases and everyday words say nothing about copying and would make every pair a candidate.
     A rewrite candidate must also reach the threshold on the estimated Jaccard, and each article keeps
-    its `per_article` best, so that a story told by many outlets does not turn into all of its pairs.
+    its `per_article` best among the articles before it, so that a story told by many outlets does not
+    turn into all of its pairs.
     """
-    hasher = _Hasher()
     out = Candidates()
     roots = [i for i in range(len(docs)) if exact_of[i] == i]
     cap = max(50, len(roots) // 200)
-    tri_of = {i: docs[i].trigrams() for i in roots}
-    common_tri = _common([np.unique(np.concatenate(t)) for t in tri_of.values() if t], cap)
-    out.stock_trigrams = frozenset(common_tri.tolist())
-    out.stock_names = _common([docs[i].anchors() for i in roots], cap)
-    content_of = {i: docs[i].content() for i in roots}
-    common_words = _common(list(content_of.values()), cap)
-    skeleton_of = {i: docs[i].skeleton() for i in roots}
-    common_skeleton = _common(list(skeleton_of.values()), cap)
-    windows = MinHashLSH(threshold=0.5, num_perm=_NUM_PERM)
-    topics = MinHashLSH(threshold=rewrite_threshold, num_perm=_NUM_PERM, weights=(0.3, 0.7))
-    styles = MinHashLSH(threshold=rewrite_threshold, num_perm=_NUM_PERM, weights=(0.3, 0.7))
-    sketches: dict[tuple[str, int], MinHash] = {}
+    out.stock_trigrams = frozenset(_common([np.unique(np.concatenate(docs[i].trigrams())) for i in roots
+                                            if docs[i].n_sent], cap).tolist())
+    common_tri = np.array(sorted(out.stock_trigrams), dtype=np.uint32)
+    out.stock_names = _common([docs[i].names() for i in roots], cap)
 
-    def similar(index: MinHashLSH, name: str, i: int, values: np.ndarray) -> None:
-        m = hasher(values)
-        near = sorted(((m.jaccard(sketches[(name, j)]), j) for j in index.query(m)), reverse=True)
-        out.rewrite.update((j, i) for est, j in near[:per_article] if est >= rewrite_threshold)
-        index.insert(i, m, check_duplication=False)
-        sketches[(name, i)] = m
-
-    languages = {a.language for a in articles}
-    anchors = None
-    if len(languages) > 1:
-        anchors = MinHashLSH(threshold=0.3, num_perm=_NUM_PERM, weights=(0.3, 0.7))
-    for i in roots:
-        tri = tri_of.pop(i)
-        if not tri:
-            continue
-        flat = np.concatenate(tri)
-        rare_flat = ~np.isin(flat, common_tri)
-        bounds = np.cumsum([0] + [len(t) for t in tri])
-        for w, start in enumerate(range(0, max(1, len(tri) - _WINDOW + _STRIDE), _STRIDE)):
-            lo, hi = bounds[start], bounds[min(start + _WINDOW, len(tri))]
-            rare = np.unique(flat[lo:hi][rare_flat[lo:hi]])
-            values = rare if len(rare) >= 3 else np.unique(flat[lo:hi])  # a much-copied text: keep all
-            if len(values) < 3:
+    # Verbatim reuse: windows of _WINDOW sentences every _STRIDE sentences (a reused block of at least
+    # _WINDOW + _STRIDE - 1 sentences fills a whole window), sketched in batches of articles.
+    sigs, owners = [], []
+    for start in range(0, len(roots), 2000):
+        windows, owner = [], []
+        for i in roots[start: start + 2000]:
+            tri = docs[i].trigrams()
+            if not tri:
                 continue
-            m = hasher(values)
-            out.verbatim.update((j, i) for j, _ in windows.query(m) if j != i)
-            windows.insert((i, w), m, check_duplication=False)
-        # No fall-back to common values here: an article with nothing rare left has no telling wording.
-        content = _rare(content_of.pop(i), common_words, 0)
-        if len(content) >= 5:
-            similar(topics, "topic", i, content)
-        skeleton = _rare(skeleton_of.pop(i), common_skeleton, 0)
-        if len(skeleton) >= 5:
-            similar(styles, "style", i, skeleton)
-        if anchors is not None:
-            values = docs[i].anchors()
-            if len(values) >= 3:
-                m = hasher(values)
-                out.translation.update((j, i) for j in anchors.query(m)
-                                       if articles[j].language != articles[i].language)
-                anchors.insert(i, m, check_duplication=False)
+            flat = np.concatenate(tri)
+            rare_flat = ~_member(flat, common_tri)
+            bounds = np.cumsum([0] + [len(t) for t in tri])
+            for first in range(0, max(1, len(tri) - _WINDOW + _STRIDE), _STRIDE):
+                lo, hi = bounds[first], bounds[min(first + _WINDOW, len(tri))]
+                rare = np.unique(flat[lo:hi][rare_flat[lo:hi]])
+                values = rare if len(rare) >= 3 else np.unique(flat[lo:hi])  # a much-copied text: keep all
+                if len(values) >= 3:
+                    windows.append(values)
+                    owner.append(i)
+        if windows:
+            sigs.append(signatures(windows))
+            owners.append(np.array(owner, dtype=np.int64))
+    if sigs:
+        owner = np.concatenate(owners)
+        pairs = owner[_lsh_pairs(np.concatenate(sigs), 0.5)]
+        del sigs
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        out.verbatim = set(map(tuple, _unique_pairs(pairs, len(docs)).tolist()))
+
+    # Rewrites. No fall-back to common values here: an article with nothing rare left has no telling wording.
+    for values_of in (_Doc.content, _Doc.skeleton):
+        values = {i: values_of(docs[i]) for i in roots}
+        common = _common(list(values.values()), cap)
+        kept = {i: _rare(v, common, 0) for i, v in values.items()}
+        del values
+        rows = np.array([i for i in roots if len(kept[i]) >= 5], dtype=np.int64)
+        if len(rows) < 2:
+            continue
+        sig = signatures([kept[i] for i in rows])
+        del kept
+        pairs = _lsh_pairs(sig, rewrite_threshold, (0.3, 0.7))
+        est = _estimated_jaccard(sig, pairs)
+        pairs, est = pairs[est >= rewrite_threshold], est[est >= rewrite_threshold]
+        # Per later article, its `per_article` most similar earlier ones.
+        order = np.lexsort((-est, pairs[:, 1]))
+        later = pairs[order, 1]
+        first = np.flatnonzero(np.r_[True, later[1:] != later[:-1]])
+        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+        best = rows[pairs[order[rank < per_article]]]
+        out.rewrite.update(map(tuple, best.tolist()))
+
+    if len({a.language for a in articles}) > 1:
+        rows = np.array([i for i in roots if len(docs[i].anchors()) >= 3], dtype=np.int64)
+        if len(rows) >= 2:
+            pairs = rows[_lsh_pairs(signatures([docs[i].anchors() for i in rows]), 0.3, (0.3, 0.7))]
+            out.translation = {(i, j) for i, j in pairs.tolist() if articles[i].language != articles[j].language}
     return out
 
 
@@ -556,11 +700,11 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
 
     verdicts: dict[tuple[int, int], dict[str, Any]] = {}
     for i, j in sorted(cands.verbatim):
-        v = _verdict_verbatim(docs[i], docs[j], cands.stock_trigrams)
+        v = _verdict_verbatim(docs[i], docs[j], cands.stock_trigrams, cands.stock_names)
         if v is not None:
             verdicts[(i, j)] = v
     # Rewrites: embeddings only for candidate pairs not already settled as near-verbatim.
-    todo: dict[str, list[tuple[int, int]]] = {"rewrite": [], "translation": []}
+    todo: dict[str, dict[tuple[int, int], _Prefiltered | None]] = {"rewrite": {}, "translation": {}}
     rewrite_pairs = {p for p in cands.rewrite if verdicts.get(p, {}).get("kind") in (None, "partial")}
     for kind, pairs in (("rewrite", rewrite_pairs), ("translation", cands.translation)):
         for i, j in sorted(pairs):
@@ -571,21 +715,38 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
                 if v is not None:
                     verdicts[(i, j)] = v
                 continue
-            if kind == "rewrite" and not _may_be_rewrite(docs[i], docs[j], cands.stock_names):
-                remember(i, j, None)  # settled without embeddings: too few sentences worded alike
-                continue
-            todo[kind].append((i, j))
+            pre = None
+            if kind == "rewrite":
+                pre = _may_be_rewrite(docs[i], docs[j], cands.stock_names, cands.stock_trigrams)
+                if pre is None:
+                    remember(i, j, None)  # settled without embeddings: too few sentences worded alike
+                    continue
+            todo[kind][(i, j)] = pre
     for kind, pairs in todo.items():
         if not pairs:
             continue
-        involved = sorted({k for p in pairs for k in p})
-        multilingual = kind == "translation" or any(articles[k].language != "en" for k in involved)
-        vecs = _embed([articles[k] for k in involved], multilingual)
+        # Only the sentences that can take part in an alignment are embedded, each distinct text once.
+        needed: dict[int, set[int]] = {}
+        for (i, j), pre in pairs.items():
+            for k, rows in ((i, pre.alike.any(axis=1) if pre is not None else docs[i].own_words() > 0),
+                            (j, pre.alike.any(axis=0) if pre is not None else docs[j].own_words() > 0)):
+                needed.setdefault(k, set()).update(np.flatnonzero(rows).tolist())
+        row_of: dict[str, int] = {}
+        sentence_rows: dict[int, tuple[list[int], list[int]]] = {}
+        for k, sentences in needed.items():
+            ids = sorted(sentences)
+            sentence_rows[k] = (ids, [row_of.setdefault(articles[k].sentences[s], len(row_of)) for s in ids])
+        del needed
+        multilingual = kind == "translation" or any(articles[k].language != "en" for k in sentence_rows)
+        vecs = _embed(list(row_of), multilingual) if row_of else np.zeros((0, 1), dtype=np.float16)
+        del row_of
         if vecs is None:  # no multilingual model installed: translations cannot be checked
             continue
-        for i, j in pairs:
-            v = _verdict_aligned(docs[i], docs[j], vecs[articles[i].id], vecs[articles[j].id], kind,
-                                 cands.stock_trigrams)
+        for (i, j), pre in pairs.items():
+            (si, ri), (sj, rj) = sentence_rows[i], sentence_rows[j]
+            sims = np.zeros((docs[i].n_sent, docs[j].n_sent), dtype=np.float32)
+            sims[np.ix_(si, sj)] = vecs[ri].astype(np.float32) @ vecs[rj].astype(np.float32).T
+            v = _verdict_aligned(docs[i], docs[j], sims, kind, pre)
             remember(i, j, v)
             old = verdicts.get((i, j))
             if v is not None and (old is None or max(v["ab"], v["ba"]) > max(old["ab"], old["ba"]) + 0.2):
