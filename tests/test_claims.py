@@ -182,3 +182,54 @@ def test_seed_request_claim_in_all_five_with_chinese_and_kremlin_denials(seed_cl
     assert any("misinformation" in d.text for d in c.disputes)
     assert any("never heard" in d.text for d in c.disputes)
     assert all(d.by_name not in c.attributed_to for d in c.disputes)
+
+
+BRIDGE = [
+    (
+        "ledger",
+        "The builder of the Valmora bridge asked the city for another 20 million euros to finish it, council "
+        "members said. The mayor said the bridge would open in May. Fishermen fear the harbour will close for a month.",
+    ),
+    (
+        "post",
+        "Council members say the bridge builder has asked the city for 20 million euros more to complete the work. "
+        "The bridge will open in May, the mayor said. Traffic on the old bridge has doubled since January.",
+    ),
+    (
+        "courier",
+        "The mayor said on Tuesday that the new bridge would open in May. Spokeswoman Ana Ruiz did not directly "
+        "address the reports that the builder had asked for more money. Bolt Works, the builder, has denied making "
+        "any such request.",
+    ),
+    (
+        "herald",
+        "The new bridge in Valmora will open in May, the mayor said. Spokeswoman Ana Ruiz did not directly address "
+        "the reports that the builder had asked for more money. The council will vote on the budget next week.",
+    ),
+]
+
+
+def _bridge_claims(story: list[tuple[str, str]]):
+    arts = [_article(t, o) for o, t in story]
+    return find_claims(arts, extract_quotes(arts), None, find_copies(arts))
+
+
+def test_an_anaphoric_denial_answers_the_claim_it_matches_not_the_first_in_reach():
+    # "any such request" refers to the request for money, though the article's first claim is the opening date
+    claims = _bridge_claims(BRIDGE)
+    disputed = [c.text for c in claims if any(d.by_name == "Bolt Works" for d in c.disputes)]
+    assert len(disputed) == 1 and ("money" in disputed[0] or "euros" in disputed[0]), disputed
+
+
+def test_a_sentence_that_only_reports_a_non_answer_is_no_claim():
+    texts = [c.text for c in _bridge_claims(BRIDGE)]
+    assert not any("did not directly address" in t for t in texts), texts
+
+
+def test_a_participle_describing_the_reports_is_not_what_they_report():
+    story = [
+        (o, t.replace("the reports that", "the reports, published by the Valmora Ledger on Sunday, that"))
+        for o, t in BRIDGE
+    ]
+    texts = [c.text for c in _bridge_claims(story)]
+    assert not any(t.startswith("published by") for t in texts), texts

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from newsweave.entities import resolve_entities
 from newsweave.ingest import to_article
 from newsweave.model import Article, RawDoc
 from newsweave.quotes import extract_quotes, extract_statements, find_quote_spans
@@ -160,8 +161,6 @@ def test_spun_copy_keeps_the_speaker():
     importlib.util.find_spec("newsweave.entities") is None, reason="entities stage not built yet"
 )
 def test_speakers_resolve_to_entities_when_an_index_is_given():
-    from newsweave.entities import resolve_entities
-
     art = _article(FIXTURE)
     index = resolve_entities([art])
     statements = extract_statements([art], index)
@@ -200,3 +199,107 @@ def test_seed_quotes_are_attributed(seeds, person, forms, words):
     ]
     mine = [q for q in quotes if any(f in q.speaker_name for f in forms)]
     assert len(mine) >= 2  # each says more than one thing across the five articles
+
+
+def _statements(text: str):
+    return extract_statements([_article("Harbour strike enters second week\n\n" + text)])
+
+
+def test_a_medium_is_never_the_speaker_a_pronoun_refers_to():
+    # The small model tags "Twitter" PERSON; "said on Twitter" names where, not who.
+    qs = extract_quotes([_article(
+        "Harbour strike enters second week\n\n"
+        '"We will not sign," the union said on Twitter.\n\n'
+        '"The offer is an insult to every worker on the docks," he said.\n'
+    )])
+    assert all(q.speaker_name != "Twitter" for q in qs), [(q.speaker_name, q.text) for q in qs]
+
+
+def test_the_object_of_told_is_the_hearer_not_the_content():
+    q = _find(extract_quotes([_article(
+        "Harbour strike enters second week\n\n"
+        "Mayor Lena Ortiz told reporters on Monday that the harbour would reopen in May.\n"
+    )]), "harbour would reopen")
+    assert q.text == "the harbour would reopen in May" and q.speaker_name == "Lena Ortiz"
+
+
+def test_the_subject_of_a_passive_cue_is_not_a_speaker():
+    sts = _statements("The talks are expected to last two days, and the port is expected to reopen on Friday.\n")
+    assert not sts, [(s.quote.speaker_name, s.quote.text) for s in sts]
+
+
+def test_a_source_that_cannot_speak_is_an_attribution_but_not_who_said_what():
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        "The port lost 40 million euros in a week, according to rumors reported by the Valmora Ledger.\n\n"
+        "The strike will end on Friday, sources said.\n\n"
+        "A new poll shows that most residents support the dockworkers.\n"
+    )
+    listed = extract_quotes([art])
+    assert [q.speaker_name for q in listed] == ["the Valmora Ledger"], [(q.speaker_name, q.text) for q in listed]
+    assert len(extract_statements([art])) == 3  # still attributions, as PolNeAR counts them
+
+
+def test_content_that_is_only_a_thing_or_a_topic_is_not_listed():
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        "The council condemned the closure of the harbour.\n\n"
+        "The mayor would not comment about the contract with the union.\n\n"
+        "The council denied the reports.\n"
+    )
+    assert [q.text for q in extract_quotes([art])] == ["the reports"]  # a denial's object is what it denies
+
+
+def test_a_quoted_noun_phrase_is_not_listed_but_a_quoted_predicate_is():
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        '"A cheap trick dressed up as an offer," said Marta Kell, the union leader.\n\n'
+        'Mayor Lena Ortiz said the offer was "fair to every worker on the docks".\n'
+    )
+    assert [q.text for q in extract_quotes([art])] == ["fair to every worker on the docks"]
+
+
+def test_a_group_named_by_a_nationality_is_not_that_nationality():
+    arts = [_article(
+        "Harbour strike enters second week\n\n"
+        "Valmoran officials said the port would reopen on Friday. The Valmoran government has not commented.\n"
+    )]
+    q = _find(extract_quotes(arts, resolve_entities(arts)), "port would reopen")
+    assert (q.speaker, q.speaker_name) == (None, "Valmoran officials")
+
+
+def test_a_name_inside_the_reported_content_is_not_the_pronoun_speaker():
+    q = _find(extract_quotes([_article(
+        "Harbour strike enters second week\n\n"
+        "Harbour minister Ana Ruiz met the union on Monday. "
+        "A visit by Pope Leo to the harbour would go ahead in May, she said.\n"
+    )]), "would go ahead")
+    assert q.speaker_name == "Ana Ruiz"
+
+
+def test_a_relative_pronoun_speaks_for_its_noun():
+    q = _find(extract_quotes([_article(
+        "Harbour strike enters second week\n\n"
+        "The mayor faces pressure from lawmakers who say the city is too soft on the union.\n"
+    )]), "too soft")
+    assert q.speaker_name == "lawmakers"
+
+
+def test_a_place_is_not_who_they_refers_to():
+    qs = extract_quotes([_article(
+        "Harbour strike enters second week\n\n"
+        "The port and the union first met in Valmora in January, when they agreed to set up a joint committee.\n"
+    )])
+    assert all(q.speaker_name != "Valmora" for q in qs), [(q.speaker_name, q.text) for q in qs]
+
+
+def test_a_pronoun_far_from_any_name_is_not_listed():
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        'Union leader Marta Kell said the strike would go on. "We will stay out as long as it takes," she said.\n\n'
+        "Ships have been waiting outside the harbour since Monday.\n\n"
+        "Fruit is rotting in the warehouses.\n\n"
+        '"Nobody in this city wants the port closed for another week," she said.\n'
+    )
+    assert not any("Nobody in this city" in q.text for q in extract_quotes([art]))
+    assert any("Nobody in this city" in s.quote.text for s in extract_statements([art]))

@@ -11,7 +11,9 @@ negated statements, each only with its polarity: a negated denial or doubt affir
 disinformation campaigns"). Nobody disputes a claim they are cited for (by entity, else by name). A
 denial is attached to the claim it answers by the similarity of its content with
 the negation taken out, of its whole sentence, and by shared entities; an anaphoric denial ("never heard
-anything like that") answers the most salient claim its article made before it.
+anything like that", "denied making any such request") answers, among the claims its article stated before it
+(cited there or restated by one of its sentences), the one it matches best. A sentence that only reports a
+non-answer ("did not address the reports") is no claim.
 """
 
 from __future__ import annotations
@@ -92,9 +94,17 @@ _REPORT_NOUNS = {
     "assertion",
 }
 
+# Verbs of answering (stems): "did not address the reports", "declined to comment" report a non-answer.
+_ANSWERING = re.compile(
+    r"^(say|said|comment|respond|answer|repl|confirm|describ|disclos|reveal|explain|address|mention|nam|"
+    r"discuss|elaborat|specif|detail)",
+    re.I,
+)
+
 SIM_CLAIM = 0.6  # members of one claim: mean cosine between them
 SIM_DISPUTE = 0.45  # a denial answers a claim: cosine of its negation-stripped text to a member
 SIM_NEGATED = 0.72  # a bare negated statement must restate the claim much more closely
+ANAPHOR_TIE = 0.05  # an anaphoric denial's scores closer than this do not rank claims
 
 
 @dataclass
@@ -203,6 +213,17 @@ def strip_negation(text: str) -> str:
     )
 
 
+def _non_answer(doc: Doc) -> bool:
+    """Whether a sentence only reports that someone did not answer ("Petrov did not address the reports",
+    "the officials declined to comment"): nothing is asserted about the world, so it is no claim."""
+    root = doc[:].root
+    if _ANSWERING.match(root.lower_) and _negated(root):
+        return True
+    return bool(re.match(r"^(declin|refus)", root.lower_)) and any(
+        c.dep_ == "xcomp" and _ANSWERING.match(c.lower_) for c in root.children
+    )
+
+
 def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[str, int]]) -> list[_Cand]:
     from . import nlp
 
@@ -222,7 +243,7 @@ def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[st
             reported = [q for q in here if q.kind == "reported"]
             names = [q.speaker_name for q in reported] or ([a.outlet] if a.outlet else [])
             ids = [q.speaker for q in reported if q.speaker]
-            if len(doc) >= 6:
+            if len(doc) >= 6 and not _non_answer(doc):
                 cands.append(_Cand(a.id, s, a.sentences[s], names, ids))
             for q in reported:
                 if len(q.text.split()) >= 5:
@@ -230,7 +251,13 @@ def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[st
             for tok in doc:
                 if tok.lower_ in _REPORT_NOUNS:
                     for c in tok.children:
-                        if c.dep_ in ("acl", "ccomp") and sum(1 for _ in c.subtree) >= 5:
+                        # a clause with its own subject ("reports that Russia asked ..."), not a participle
+                        # that describes the reports ("reports, published by Valdorian media on Sunday")
+                        if (
+                            c.dep_ in ("acl", "ccomp")
+                            and sum(1 for _ in c.subtree) >= 5
+                            and any(g.dep_ in ("nsubj", "nsubjpass", "expl") for g in c.children)
+                        ):
                             sub = doc[c.left_edge.i : c.right_edge.i + 1].text
                             cands.append(_Cand(a.id, s, re.sub(r"^that\s+", "", sub), names, ids))
     return cands
@@ -325,6 +352,19 @@ def _claim(cands: list[_Cand], sim: np.ndarray, members: list[int], copies: list
     )
 
 
+def _in_reach(
+    q: Quote, claims: list[tuple[Claim, list[int]]], member_vecs: list[np.ndarray], sentences: list[str], model: Any
+) -> list[bool]:
+    """For each claim, whether the article states it before the statement: cites it, or restates one of its
+    members ("the reports of a request for drones" before "denied making any such request")."""
+    before = model.encode(sentences[: q.sentence]) if q.sentence else None
+    return [
+        any(c.article == q.article and c.sentence < q.sentence for c in cl.citations)
+        or (before is not None and float((before @ member_vecs[k].T).max()) >= SIM_CLAIM)
+        for k, (cl, _) in enumerate(claims)
+    ]
+
+
 def _attach_disputes(
     claims: list[tuple[Claim, list[int]]],
     cands: list[_Cand],
@@ -375,15 +415,16 @@ def _attach_disputes(
             if d.strong:
                 s += 0.05 * min(len(d_ents & claim_ents[k]), 2)
             scores.append(s)
-        earlier = [
-            k
-            for k, (cl, _) in enumerate(claims)
-            if scores[k] > -1.0
-            and any(c.article == q.article and c.sentence < q.sentence for c in cl.citations)
-        ]
-        if d.strong and _ANAPHORA.search(q.text) and earlier:
-            # "never heard anything like that", "this issue": the most salient claim its article made before
-            k = earlier[0]
+        if d.strong and _ANAPHORA.search(q.text):
+            # "denied making any such request", "never heard anything like that": of the claims its article
+            # stated before, the one its words match best (not simply the first: the anaphor has a meaning)
+            reach = [k for k, ok in enumerate(_in_reach(q, claims, member_vecs, by_id[q.article].sentences, model))
+                     if ok and scores[k] > -1.0]
+            if not reach:
+                continue
+            # words as bare as "the reports" barely tell near claims apart: then the most salient one
+            best = max(scores[k] for k in reach)
+            k = min(k for k in reach if scores[k] >= best - ANAPHOR_TIE)
         else:
             k = int(np.argmax(scores))
             if scores[k] < (SIM_DISPUTE if d.strong else SIM_NEGATED):

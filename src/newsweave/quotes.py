@@ -12,6 +12,14 @@ preferring subjects; a name counts as a person when tagged so, when a role or ho
 it ("Tomasz Wieland, a senior fellow", "Mr Lentz"), or when the article names that person so elsewhere,
 since the small model often tags a lone surname ORG. "he added" presupposes that he spoke just before,
 so it continues the latest statement of a compatible speaker in the same or the previous paragraph.
+A medium ("said on Twitter"), a place ("met in Lisvana") or a name inside the reported content is never
+what a pronoun refers to; a passive cue's subject ("is expected to") is never a speaker.
+
+Every attribution is kept as a Statement (the attribution bench scores them all), but "who said what"
+(extract_quotes) lists only those whose source can speak (a person, organisation, group or outlet, not
+"rumors" or "a poll") and whose content is a proposition, not a topic ("about the sources"), a thing
+("condemned the attack") or a quoted noun phrase ("restraint on all sides"); a "he said" resolved beyond
+the previous paragraph is not listed either.
 
 Written by hand because no packaged library does this with spaCy 3.8 (textacy's extractor handles
 only direct quotes in a single Doc, see bench/attribution.py for the comparison).
@@ -51,6 +59,27 @@ _IRREGULAR = {
     "learn": ["learned", "learnt"],
 }
 _DENIAL_VERBS = {"deny", "reject", "dismiss", "refute", "rebut", "contradict", "dispute"}
+# Cues whose object is what the statement is about rather than a proposition: "denied the reports",
+# "accused Washington of ...", "called the reports misinformation". Other cues need a clause.
+_OBJECT_CUES = _DENIAL_VERBS | {"accuse", "call"}
+# Cues whose object is the hearer: "told reporters that ..." says nothing until its clause.
+_HEARER_CUES = {"tell", "inform", "brief", "assure", "notify"}
+# Common nouns that name a person, an organisation or a group of people, so can be a speaker; a noun
+# outside them ("rumors", "a report", "the meeting") is not, though its author may be ("Norvessa's readout").
+_AGENT_NOUNS = frozenset("""
+official people person man men woman women expert observer critic witness resident citizen voter activist
+campaigner supporter opponent protester protestor worker member employee staff government administration
+ministry department office embassy agency authority authorities council committee commission parliament
+congress court police military army party campaign company firm bank group team delegation side newspaper
+paper outlet media broadcaster network magazine organisation organization union association institute
+university family relative friend colleague neighbour neighbor investigator scientist doctor lawyer student
+teacher parent victim survivor soldier politician legislator candidate executive manager owner farmer
+engineer nurse organiser organizer participant insider prosecutor cabinet presidency kremlin palace master
+brother sister wife husband son daughter mother father crew public
+""".split()) | TITLES
+# Agent suffixes ("exporters", "economists", "historians", "residents") have a few common non-agents.
+_AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent")
+_NOT_AGENTS = frozenset("rumor letter order chapter poster banner number error sector factor".split())
 
 
 def _forms(base: str) -> list[str]:
@@ -108,6 +137,9 @@ class Statement:
     source_at: tuple[int, int, int] | None = (
         None  # the source as the frame writes it ("he"), None if no frame
     )
+    # Whether it belongs in "who said what": its source can speak and it says something. "A poll shows ...",
+    # "sources said ..." and "questioned the health of X" are attributions all the same.
+    listed: bool = True
 
 
 # -- quotation marks -----------------------------------------------------------------------------
@@ -207,6 +239,7 @@ class Frame:
     lemma: str
     source: Token | None  # head token of the source (None for a pronoun resolved later)
     content: list[Token]
+    agent: bool = True  # the source can speak (a person, organisation, group or outlet), not "a poll"
 
 
 def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
@@ -214,23 +247,79 @@ def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
 
 
 def _subject(verb: Token) -> Token | None:
-    for c in verb.children:
-        if c.dep_ in _SUBJ:
-            return c
+    subjects = [c for c in verb.children if c.dep_ in _SUBJ]
+    if subjects:
+        # "London-based newspaper The Financial Times said" parses as two subjects: the name is the speaker
+        return next((c for c in subjects if c.ent_type_ in _NAME_TYPES), subjects[0])
     # "..., saying that ..." / "and added ..." / "wants to say": the subject of the governing verb
     if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head.i != verb.i:
         return _subject(verb.head)
     return None
 
 
-def _content_of(verb: Token, exclude: set[int]) -> list[Token]:
+def _content_of(verb: Token, exclude: set[int], lemma: str) -> list[Token]:
     toks: list[Token] = []
     for c in verb.children:
+        if c.dep_ in ("dobj", "dative") and lemma in _HEARER_CUES:
+            continue  # "told reporters": the hearer, not what was said
         if c.dep_ in ("ccomp", "xcomp", "dobj", "parataxis", "attr", "prep") and c.i not in exclude:
             if c.dep_ == "prep" and c.lower_ not in ("about", "of"):
                 continue
             toks.extend(t for t in c.subtree if t.i not in exclude)
     return sorted(toks, key=lambda t: t.i)
+
+
+def _agentive(tok: Token) -> bool:
+    """Whether a source word can name who spoke: a name, or a noun for a person, organisation or group."""
+    if tok.ent_type_ in _NAME_TYPES or tok.pos_ in ("PROPN", "PRON"):
+        return True
+    if any(c.dep_ == "appos" and c.ent_type_ in _NAME_TYPES for c in tok.children):
+        return True  # "her brother, trade minister Petar Kovac"
+    w = tok.lower_
+    singular = w[:-3] + "y" if w.endswith("ies") else w[:-1] if w.endswith("s") else w
+    if w in _AGENT_NOUNS or singular in _AGENT_NOUNS:
+        return True
+    return singular.endswith(_AGENT_SUFFIXES) and singular not in _NOT_AGENTS and not singular.endswith("ment")
+
+
+def _author(tok: Token) -> Token | None:
+    """The speaker behind a source that cannot speak itself: its possessor ("Norvessa's readout") or the
+    agent that put it out ("rumors reported by the Financial Times"); None when there is neither."""
+    if _agentive(tok):
+        return tok
+    for c in tok.children:
+        if c.dep_ == "poss" and _agentive(c):
+            return c
+        if c.dep_ == "acl":
+            by = next((a for a in c.children if a.dep_ == "agent"), None)
+            who = next((p for p in by.children if p.dep_ == "pobj"), None) if by is not None else None
+            if who is not None and _agentive(who):
+                return who
+    return None
+
+
+def _proposition(content: list[Token], lemma: str) -> bool:
+    """Whether reported content says something: a clause ("that the talks failed", "seeking help"), not a
+    topic ("about the intelligence sources") or a thing ("condemned the attack"), unless the cue takes its
+    object as the statement ("denied the reports")."""
+    if lemma in _OBJECT_CUES:
+        return True
+    ids = {t.i for t in content}
+    return any(t.pos_ in ("VERB", "AUX", "ADJ") for t in content if t.head.i not in ids or t.head.i == t.i)
+
+
+def _clausal(docs: list[Doc], sp: QuoteSpan) -> bool:
+    """Whether a quotation says something rather than naming it: some part of it is headed by a verb or a
+    predicate adjective ("will damage the recovery", "unfit to serve"), where "restraint on all sides" or
+    "a fantasy invented in X" is a noun phrase."""
+    for g in sp.segments:
+        span = docs[g.sentence].char_span(g.start, g.end, alignment_mode="expand")
+        if span is None:
+            return True
+        tops = [t for t in span if not span.start <= t.head.i < span.end or t.head.i == t.i]
+        if any(t.pos_ in ("VERB", "AUX", "ADJ") for t in tops):
+            return True
+    return False
 
 
 def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Frame]:
@@ -247,28 +336,39 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 prev = next((t for t in reversed(doc[: tok.i]) if not t.is_punct), None)
                 if prev is not None and prev.pos_ in ("PROPN", "NOUN"):
                     subj = prev
+            if subj is not None and subj.lower_ in ("who", "that") and tok.dep_ == "relcl":
+                subj = tok.head  # "lawmakers who say ...": the relative pronoun stands for the noun
             if (
                 subj is None
                 or _inside(subj, quoted)
                 or subj.lower_ in ("i", "we", "you", "it", "that", "which")
             ):
                 continue
+            if subj.dep_ == "nsubjpass" and lemma != "quote":
+                # "the meeting is expected to ...": the subject is what is spoken of; the speaker, if any,
+                # is the agent ("was told by officials")
+                by = next((c for c in tok.children if c.dep_ == "agent"), None)
+                subj = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+                if subj is None:
+                    continue
+            who = _author(subj)
             if lemma in ("know", "find", "show", "want", "call", "order", "demand") and not any(
                 c.dep_ in ("ccomp", "xcomp", "oprd") for c in tok.children
             ):
                 continue  # "knew him" is not an attribution; "called it misinformation" is
             if lemma == "ask" and not any(c.dep_ == "ccomp" for c in tok.children):
                 continue  # "asked China for help / to supply arms" is a request, the news itself, not speech
-            exclude = {t.i for t in subj.subtree}
-            frames.append(Frame(sentence, tok, lemma, subj, _content_of(tok, exclude)))
+            exclude = {t.i for t in subj.subtree} - {t.i for t in tok.subtree}  # a relative clause is content
+            frames.append(Frame(sentence, tok, lemma, who or subj, _content_of(tok, exclude, lemma), who is not None))
         elif tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             to = next(c for c in tok.children if c.lower_ == "to")
             src = next((c for c in to.children if c.dep_ == "pobj"), None)
             if src is None or _inside(src, quoted):
                 continue
+            who = _author(src)
             drop = {t.i for t in tok.subtree}
             content = [t for t in tok.head.subtree if t.i not in drop] if tok.head.i != tok.i else []
-            frames.append(Frame(sentence, tok, "according to", src, content))
+            frames.append(Frame(sentence, tok, "according to", who or src, content, who is not None))
         elif tok.lower_ in _FRAME_NOUNS and tok.dep_ in _SUBJ | {"attr"}:
             of = next((c for c in tok.children if c.lower_ == "of"), None)
             src = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
@@ -327,6 +427,12 @@ def _mentions(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[_M
     for ent in doc.ents:
         if ent.label_ in _NAME_TYPES and not _inside(ent[0], quoted):
             root = ent.root
+            if root.dep_ == "pobj" and root.head.lower_ in ("on", "via") and cue_lemma(root.head.head.text):
+                continue  # "said on Twitter": the medium, never the speaker a later "he" refers to
+            prep = root.head.lower_
+            place = prep in ("in", "at", "near") or ent.label_ == "GPE" and prep in ("to", "from")
+            if root.dep_ == "pobj" and ent.label_ != "PERSON" and place:
+                continue  # "met in Lisvana": a place, not a party a "they" could stand for
             person = ent.label_ == "PERSON" or (ent.label_ in ("ORG", "GPE") and titled(ent))
             out.append(
                 _Mention(
@@ -340,7 +446,7 @@ def _mentions(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[_M
     for tok in doc:  # groups ("US officials", "sources") and people named by their role ("the chief engineer")
         if tok.dep_ not in _SUBJ or _inside(tok, quoted) or tok.ent_type_:
             continue
-        if tok.tag_ in ("NNS", "NNPS"):
+        if tok.tag_ in ("NNS", "NNPS") and _agentive(tok):  # "they" can be officials, not "the talks"
             out.append(_Mention(sentence, _name_span(tok), True, False, True))
         elif tok.tag_ == "NN" and tok.lower_ in TITLES:
             out.append(_Mention(sentence, _name_span(tok), True, True, False))
@@ -383,15 +489,23 @@ def _speaker(
     pron: Token,
     sentence: int,
     mentions: list[list[_Mention]],
+    para_of: list[int] | None = None,
     window: int = 6,
+    content: frozenset[int] = frozenset(),
 ) -> _Mention | None:
-    """The most recent compatible mention before a pronoun: the nearest sentence with one, subjects first."""
+    """The most recent compatible mention before a pronoun: the nearest sentence with one, subjects first;
+    with `para_of`, only in the pronoun's paragraph and the one before. A name inside what the pronoun's
+    frame reports (`content`, token indices) is never its referent: "a mission to Stavik would go ahead, he
+    said" is not Stavik speaking."""
     person = pron.lower_ in _PRONOUNS_PERSON
     for s in range(sentence, max(-1, sentence - window), -1):
+        if para_of is not None and para_of[s] < para_of[sentence] - 1:
+            break
         cands = [
             m
             for m in mentions[s]
-            if (m.person if person else m.plural) and (s < sentence or m.span.end <= pron.i)
+            if (m.person if person else m.plural)
+            and (s < sentence or m.span.end <= pron.i and m.span.root.i not in content)
         ]
         if cands:
             subjects = [m for m in cands if m.subject]
@@ -446,7 +560,8 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             return plural if pron.lower_ in _PRONOUNS_GROUP else not plural
         return m.plural if pron.lower_ in _PRONOUNS_GROUP else m.person
 
-    def speaker_of(fr: Frame) -> tuple[str, tuple[int, int, int] | None] | None:
+    def speaker_of(fr: Frame) -> tuple[str, tuple[int, int, int] | None, bool] | None:
+        """The speaker's name, where it is written, and whether that is sure enough to list."""
         src = fr.source
         assert src is not None
         if src.lower_ in _PRONOUNS_PERSON | _PRONOUNS_GROUP:
@@ -456,27 +571,37 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
                     if para_of[st.quote.sentence] < here - 1:
                         break
                     if fits(src, st.speaker_at):
-                        return st.quote.speaker_name, st.speaker_at
-            m = _speaker(src, fr.sentence, mentions)
+                        return st.quote.speaker_name, st.speaker_at, True
+            # News paragraphs are short: a "he said" with no one named in its paragraph or the one before
+            # may refer to someone the text no longer names nearby, so that guess is not listed.
+            reported = frozenset(t.i for t in fr.content)
+            m = _speaker(src, fr.sentence, mentions, para_of, content=reported)
+            near = m is not None
+            m = m or _speaker(src, fr.sentence, mentions, content=reported)
             if m is None:
                 return None
-            return m.span.text, (m.sentence, m.span.start_char, m.span.end_char)
+            return m.span.text, (m.sentence, m.span.start_char, m.span.end_char), near
         span = _name_span(src)
         name = span.text.strip(" ,")
         if not name or not any(ch.isalpha() for ch in name):
             return None
-        return name, (fr.sentence, span.start_char, span.end_char)
+        return name, (fr.sentence, span.start_char, span.end_char), True
 
     def make(fr: Frame, text: str, kind: str, sentence: int, content_at: list[Segment]) -> Statement | None:
         who = speaker_of(fr)
         if who is None or not text:
             return None
-        name, at = who
+        name, at, sure = who
+        span = docs[at[0]].char_span(at[1], at[2], alignment_mode="expand") if at is not None else None
+        # "Western officials" is not the entity "Western" its modifier names: a common-noun speaker resolves
+        # only by role ("the spokesman"), and a group of them to no one entity
+        named = span is None or span.root.ent_type_ in _NAME_TYPES or span.root.pos_ == "PROPN"
+        group = not named and span is not None and span.root.tag_ in ("NNS", "NNPS")
         neg = any(t.dep_ == "neg" or t.lower_ in ("never", "no") for t in fr.cue.children) or bool(
             re.search(r"\b(not|never|no)\b|n't\b", text, re.I)
         )
         q = Quote(
-            _resolve_entity(entities, article.id, at, name),
+            None if group else _resolve_entity(entities, article.id, at if named else None, name),
             name,
             text,
             kind,
@@ -492,7 +617,8 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             if fr.source is not None
             else None
         )
-        return Statement(q, at, content_at, neg, src_at)
+        listed = sure and fr.agent and (kind == "direct" or _proposition(fr.content, fr.lemma))
+        return Statement(q, at, content_at, neg, src_at, listed)
 
     def frame_near(sp: QuoteSpan) -> Frame | None:
         first, final = sp.segments[0], sp.segments[-1]
@@ -520,6 +646,8 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     events: list[tuple[int, int, Frame | None, QuoteSpan | None]] = []
     used: set[int] = set()
     for sp in spans:
+        if len(quote_text(article, sp).split()) < 3:
+            continue  # scare quotes and single quoted words (a title: "Morning Joe") leave their frame free
         fr = frame_near(sp)
         if (
             fr is not None
@@ -545,10 +673,10 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         st: Statement | None = None
         if sp is not None:
             text = quote_text(article, sp)
-            if len(text.split()) < 3:
-                continue  # scare quotes and single quoted words
             if fr is not None:
                 st = make(fr, text, "direct", s, sp.segments)
+                if st is not None and not _clausal(docs, sp):
+                    st.listed = False  # a quoted phrase ("called for 'restraint on all sides'") says nothing alone
             else:
                 # A quote with no frame continues the last statement of this or the previous paragraph.
                 prev = [x for x in out if para_of[x.quote.sentence] in (para_of[s], para_of[s] - 1)]
@@ -558,6 +686,7 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
                         Quote(src.quote.speaker, src.quote.speaker_name, text, "direct", None, article.id, s),
                         src.speaker_at,
                         sp.segments,
+                        listed=src.listed,
                     )
         elif fr is not None:
             content = [t for t in fr.content if not t.is_punct or t.text in ("'", "-", '"')]
@@ -572,5 +701,6 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
 
 
 def extract_quotes(articles: list[Article], entities: Any | None = None) -> list[Quote]:
-    """Attributed statements (direct quotes and reported speech) of every article, in reading order."""
-    return [s.quote for s in extract_statements(articles, entities)]
+    """The statements of every article that say who said what, in reading order: direct quotes and
+    reported speech whose source can speak and whose content is a proposition."""
+    return [s.quote for s in extract_statements(articles, entities) if s.listed]
