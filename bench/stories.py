@@ -3,17 +3,21 @@
     .venv/bin/python bench/stories.py            # ECB+ (all at once, 10 batches through a workspace) + speed
     .venv/bin/python bench/stories.py --quick    # ECB+ in-memory only, speed on 10,000 articles
     .venv/bin/python bench/stories.py --speed N  # speed only, on N generated articles (run in this process)
+    .venv/bin/python bench/stories.py --no-speed --cache /tmp/ecb-features.pkl  # ECB+ only, features kept
 
 Baselines in the same run: TF-IDF + average-linkage agglomerative clustering, and HDBSCAN over the same
 MiniLM embeddings newsweave uses; each baseline reports its best setting of a small sweep (tuned on gold,
 which flatters them). newsweave's threshold sweep is printed in full, plus a split check: the threshold
-picked on odd-numbered topics, scored on even-numbered ones, and the other way round.
+picked on odd-numbered topics, scored on even-numbered ones, and the other way round. The online runs are
+also shown without revision (`revise_members=0`: a batch's groups only join or merge whole stories) and
+on each half of the topics.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import random
 import resource
 import subprocess
@@ -50,6 +54,9 @@ def load_ecb() -> tuple[list[Article], dict[str, str]]:
 
 
 def score(clusters: list[list[str]], gold: dict[str, str]) -> tuple[float, float, float, float, int]:
+    members = [m for c in clusters for m in c]
+    if len(members) != len(set(members)):
+        raise AssertionError("an article is in two clusters")
     pred = labels_of(clusters)
     gold = {k: gold[k] for k in pred}
     b, p = bcubed(pred, gold), pairwise(pred, gold)
@@ -88,17 +95,24 @@ def baselines(articles: list[Article], dense: np.ndarray, gold: dict[str, str]) 
             f"HDBSCAN on MiniLM (min size {best_hdb[5]})": best_hdb[:5]}
 
 
-def ecb(quick: bool) -> None:
+def ecb(quick: bool, cache: Path | None) -> None:
     t0 = time.perf_counter()
     articles, gold = load_ecb()
     print(f"ECB+: {len(articles)} articles, {len(set(gold.values()))} sub-topics "
           f"(loaded in {time.perf_counter() - t0:.0f} s)")
     config = stories.Config()
     t0 = time.perf_counter()
-    feats = stories.extract(articles, config)
-    took = time.perf_counter() - t0
-    print(f"features (MiniLM + spaCy NER + TF-IDF + dates): {took:.0f} s, "
-          f"{len(articles) / took:.1f} articles/s; "
+    if cache and cache.exists():
+        feats = pickle.loads(cache.read_bytes())
+        assert feats.ids == [a.id for a in articles], "stale feature cache"
+        timing = f"read from {cache}"
+    else:
+        feats = stories.extract(articles, config)
+        if cache:
+            cache.write_bytes(pickle.dumps(feats))
+        took = time.perf_counter() - t0
+        timing = f"{took:.0f} s, {len(articles) / took:.1f} articles/s"
+    print(f"features (MiniLM + spaCy NER + TF-IDF + dates): {timing}; "
           f"{int(np.sum(~np.isnan(feats.day)))} articles with a day (no publication dates in ECB+: "
           "datelines only)")
     base = baselines(articles, feats.dense, gold)
@@ -110,9 +124,11 @@ def ecb(quick: bool) -> None:
     once = score(stories.cluster(articles, config, features=feats), gold)
     print(line(f"newsweave (threshold {config.threshold})", once, base_f1),
           f"[{time.perf_counter() - t0:.1f} s]")
-    print("\nin 10 batches (online: no re-clustering of earlier batches):")
+    print("\nin 10 batches (online: only the stories a batch touches are re-clustered):")
     online = score(stories.cluster(articles, config, batches=10, features=feats), gold)
     print(line("newsweave cluster(batches=10)", online, base_f1))
+    fixed = score(stories.cluster(articles, replace(config, revise_members=0), batches=10, features=feats), gold)
+    print(line("  same without revision", fixed, base_f1))
     if not quick:
         with tempfile.TemporaryDirectory() as tmp, Workspace(tmp) as ws:
             t0 = time.perf_counter()
@@ -143,6 +159,13 @@ def ecb(quick: bool) -> None:
                                   features=feats.take(test_rows)), gold)
         print(f"  picked {best:.2f} on {pick} topics -> {test} topics B3 F1 {s[2]:.3f}, "
               f"pairwise F1 {s[3]:.3f}")
+    print("\nhalves with the default configuration (B3 F1 all at once / 10 batches / 10 batches without revision):")
+    for parity in (1, 0):
+        rows = [i for i, a in enumerate(articles) if int(gold[a.id].rstrip("ecbplus")) % 2 == parity]
+        part, sub = [articles[i] for i in rows], feats.take(rows)
+        a, b, c = (score(stories.cluster(part, replace(config, revise_members=m), batches=n, features=sub), gold)
+                   for n, m in ((1, config.revise_members), (10, config.revise_members), (10, 0)))
+        print(f"  {'odd' if parity else 'even'} topics: {a[2]:.3f} / {b[2]:.3f} / {c[2]:.3f}")
 
 
 # -- speed -----------------------------------------------------------------------------------------------
@@ -227,14 +250,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--speed", type=int, default=0, help="speed run only, on N generated articles")
+    ap.add_argument("--no-speed", action="store_true", help="ECB+ only")
+    ap.add_argument("--cache", type=Path, help="pickle of the ECB+ features (kept outside the repo, e.g. /tmp)")
     args = ap.parse_args()
     if args.speed:
         speed(args.speed)
         return
     if DATA.exists():
-        ecb(args.quick)
+        ecb(args.quick, args.cache)
     else:
         print(f"ECB+ not found at {DATA}: skipped")
+    if args.no_speed:
+        return
     n = 10_000 if args.quick else 100_000
     print(f"\nspeed on {n} generated articles (cheap vectors and capitalised-phrase NER; separate process "
           "so peak memory is its own):")

