@@ -23,7 +23,7 @@ from newsweave.model import (
     SummarySentence,
     TimelineEntry,
 )
-from newsweave.render import safe_url, speakers, to_html, to_markdown
+from newsweave.render import entity_groups, safe_url, speakers, to_html, to_markdown
 
 HOSTILE = '<script>alert(1)</script>'
 ATTR = '" onmouseover="alert(2)" x="'
@@ -156,3 +156,15 @@ def test_a_quote_repeated_by_copies_is_shown_once_from_the_original() -> None:
     assert group["quotes"][0]["also"] == [{"article": "spun", "sentence": 2}, {"article": "other", "sentence": 4}]
     # Without the articles (no copy alignment) only the word-for-word repeat is merged.
     assert len(speakers(story)[0]["quotes"]) == 3
+
+
+def test_entities_are_shown_people_first_then_by_kind() -> None:
+    story = {"entities": [
+        {"id": "g", "name": "Valmora", "type": "GPE", "aliases": ["Valmora"], "roles": []},
+        {"id": "o", "name": "Harbour Board", "type": "ORG", "aliases": ["Harbour Board", "the Board"], "roles": []},
+        {"id": "p", "name": "Mara Holm", "type": "PERSON", "aliases": ["Mara Holm", "Holm"], "roles": ["mayor"]},
+        {"id": "x", "name": "Lune Day", "type": "EVENT", "aliases": ["Lune Day"], "roles": []},
+    ]}
+    groups = entity_groups(story)
+    assert [(h, [e["id"] for e in g]) for h, g in groups] == [
+        ("People", ["p"]), ("Organisations", ["o"]), ("Places", ["g"]), ("Other", ["x"])]

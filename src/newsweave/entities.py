@@ -192,7 +192,9 @@ def _clean_other(span: Span) -> tuple[int, int] | None:
     doc = span.doc
     while start < end and doc[start].lower_ == "the":
         start += 1
-    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct):
+    # A span cut mid-name by the tagger ("Communist Party of" before "China's") ends on a function word.
+    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct
+                           or doc[end - 1].pos_ in ("ADP", "CCONJ", "DET")):
         end -= 1
     return (start, end) if start < end else None
 

@@ -92,6 +92,25 @@ def speakers(story: dict[str, Any], arts: dict[str, Any] | None = None) -> list[
     return sorted(groups.values(), key=lambda g: -len(g["quotes"]))
 
 
+_ENTITY_GROUPS = (("PERSON", "People"), ("ORG", "Organisations"), ("GPE", "Places"),
+                  ("NORP", "Nationalities and groups"))
+
+
+def entity_groups(story: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The story's entities by kind (people first), each kind in the brief's order (most mentioned first)."""
+    known = dict(_ENTITY_GROUPS)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for e in story.get("entities", []):
+        groups.setdefault(known.get(e["type"], "Other"), []).append(e)
+    order = [*known.values(), "Other"]
+    return [(h, groups[h]) for h in order if h in groups]
+
+
+def _also_known(e: dict[str, Any]) -> str:
+    aliases = [x for x in e["aliases"] if x != e["name"]]
+    return f" (also: {_md(', '.join(aliases))})" if aliases else ""
+
+
 def _md(text: Any) -> str:
     """Article text made inert in Markdown: no HTML, links or emphasis from untrusted input."""
     s = str(text if text is not None else "")
@@ -149,11 +168,13 @@ def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) ->
         out.append("")
     if s["entities"]:
         out += ["### People and organisations", ""]
-        for e in s["entities"]:
-            roles = f" — {_md('; '.join(e['roles']))}" if e["roles"] else ""
-            aliases = [x for x in e["aliases"] if x != e["name"]]
-            also = f" (also: {_md(', '.join(aliases))})" if aliases else ""
-            out.append(f"- **{_md(e['name'])}** [{_md(e['type'])}]{roles}{also}")
+        for heading, group in entity_groups(s):
+            if heading == "People":
+                for e in group:
+                    roles = f" — {_md('; '.join(e['roles']))}" if e["roles"] else ""
+                    out.append(f"- **{_md(e['name'])}**{roles}{_also_known(e)}")
+            else:
+                out.append(f"- {heading}: " + ", ".join(f"{_md(e['name'])}{_also_known(e)}" for e in group))
         out.append("")
     if s["timeline"]:
         out += ["### Timeline", ""]
@@ -193,4 +214,4 @@ def to_html(doc: dict[str, Any]) -> str:
     short = {a["id"]: f"A{i + 1}" for i, a in enumerate(doc["articles"])}
     return _env.get_template("brief.html.j2").render(
         doc=doc, short=short, arts={a["id"]: a for a in doc["articles"]},
-        safe_url=safe_url, when=when, speakers=speakers)
+        safe_url=safe_url, when=when, speakers=speakers, entity_groups=entity_groups)
