@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import pytest
 from brief_fixtures import SHARED, find, fish_claim, make_articles, make_copies, seed_articles
 
@@ -234,3 +236,22 @@ def test_disputed_claim_is_told_once_and_always_with_its_denial(monkeypatch):
             assert len(summary) <= n
             assert faithfulness_problems(summary, list(a.values()), [claim]) == [], (weight, n)
             assert sum("disputed" in s.flags for s in summary) <= 1
+
+
+def test_two_claims_whose_denials_say_the_same_are_not_both_told():
+    a = _articles(FIRE)
+
+    def line(key: str, words: str) -> Citation:
+        return Citation(a[key].id, find(a[key], words))
+
+    arson = Claim("arson", "The fire was started deliberately.", [a["gazette"].id], 1, attributed_to=["police"],
+                  citations=[line("gazette", "deliberately")],
+                  disputes=[Dispute("lund", "Mara Lund", "denies", "", *astuple(line("gazette", "denied")))])
+    # A second claim that a clustering mistake gave the same denial, in the other outlet's words.
+    shops = Claim("shops", "The factory made most of the region's paint.", [a["herald"].id], 1,
+                  attributed_to=["the Herald"], citations=[line("herald", "hardware shops")],
+                  disputes=[Dispute("lund", "Mara Lund", "denies", "", *astuple(line("herald", "rejected")))])
+    for n in range(2, 9):
+        summary = summarize(list(a.values()), [], [arson, shops], sentences=n)
+        assert sum("Mara Lund" in s.text for s in summary) <= 1, (n, [s.text for s in summary])
+        assert faithfulness_problems(summary, list(a.values()), [arson, shops]) == [], n

@@ -314,9 +314,12 @@ def summarize(
             if k in taken or k in blocked or redundancy[k] >= REDUNDANT:
                 continue
             # A disputed claim is told once, right before its denial; a denial already shown under another
-            # claim cannot follow this one too.
+            # claim, in these words or others, cannot follow this one too.
             if any(c.id in covered for c in asserts.get(k, [])) or \
                     any(d in shown_after or after.get(d) for d in needs.get(k, [])):
+                continue
+            if shown_after and needs.get(k) and \
+                    float((vecs[needs[k]] @ vecs[sorted(shown_after)].T).max()) >= REDUNDANT:
                 continue
             extra = [d for d in needs.get(k, []) if d not in chosen]
             if used + cost([k] + extra) > budget:
