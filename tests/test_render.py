@@ -23,7 +23,7 @@ from newsweave.model import (
     SummarySentence,
     TimelineEntry,
 )
-from newsweave.render import entity_groups, safe_url, speakers, to_html, to_markdown
+from newsweave.render import disputes, entity_groups, safe_url, speakers, to_html, to_markdown
 
 HOSTILE = '<script>alert(1)</script>'
 ATTR = '" onmouseover="alert(2)" x="'
@@ -168,3 +168,16 @@ def test_entities_are_shown_people_first_then_by_kind() -> None:
     groups = entity_groups(story)
     assert [(h, [e["id"] for e in g]) for h, g in groups] == [
         ("People", ["p"]), ("Organisations", ["o"]), ("Places", ["g"]), ("Other", ["x"])]
+
+
+def test_a_denial_repeated_by_an_exact_copy_is_listed_once() -> None:
+    arts = {"orig": {"id": "orig", "copies": []},
+            "copy": {"id": "copy", "copies": [{"of": "orig", "kind": "exact", "share": 1.0,
+                                               "evidence": [[0, 0, 1.0], [1, 1, 1.0]]}]}}
+    denial = {"by": None, "by_name": "Ilan Marek", "relation": "denies", "text": "Marek said he had never heard of it."}
+    claim = {"disputes": [{**denial, "article": "copy", "sentence": 1}, {**denial, "article": "orig", "sentence": 1},
+                          {**denial, "by_name": "Petrov", "text": "Petrov called it misinformation.",
+                           "article": "orig", "sentence": 3}]}
+    shown = disputes(claim, arts)
+    assert [(d["article"], d["sentence"], d["also"]) for d in shown] == [
+        ("orig", 1, [{"article": "copy", "sentence": 1}]), ("orig", 3, [])]

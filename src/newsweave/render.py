@@ -42,7 +42,10 @@ def when(entry: dict[str, Any]) -> str:
     return {"year": date[:4], "month": date[:7], "week": f"week of {date}"}.get(precision, date)
 
 
-def _origin(arts: dict[str, Any]) -> Callable[[str, int], tuple[str, int]]:
+Origin = Callable[[str, int], tuple[str, int]]
+
+
+def _origin(arts: dict[str, Any]) -> Origin:
     """Where a sentence comes from: a copy's sentence maps, through the aligned sentence pairs of its copy
     relations, to the original's sentence (followed through copies of copies)."""
     aligned: dict[tuple[str, int], tuple[str, int]] = {}
@@ -62,34 +65,49 @@ def _origin(arts: dict[str, Any]) -> Callable[[str, int], tuple[str, int]]:
     return origin
 
 
+def collapse_repeats(items: list[dict[str, Any]], origin: Origin) -> list[dict[str, Any]]:
+    """Items citing a sentence (quotes, disputes), each shown once: an item repeated by a copy (the same
+    sentence through the copy's alignment) or word for word by another article is folded into the first,
+    which takes the original's place when the original comes later; the repeats go under `also`."""
+    out: list[dict[str, Any]] = []
+    seen: dict[Any, dict[str, Any]] = {}
+    for item in items:
+        root = origin(item["article"], item["sentence"])
+        words = " ".join(re.findall(r"\w+", item["text"].lower()))
+        first = seen.get(root) or seen.get(words)
+        if first is None:
+            first = {**item, "also": []}
+            out.append(first)
+        elif root == (item["article"], item["sentence"]) == origin(first["article"], first["sentence"]):
+            first["also"].append({"article": first["article"], "sentence": first["sentence"]})
+            first.update({**item, "also": first["also"]})
+        else:
+            first["also"].append({"article": item["article"], "sentence": item["sentence"]})
+        seen.setdefault(root, first)
+        seen.setdefault(words, first)
+    return out
+
+
 def speakers(story: dict[str, Any], arts: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Quotes grouped by speaker (entity when known, else the name as written), with the speaker's roles,
-    most quoted first. A quote repeated by a copy (the same sentence through the copy's alignment) or word
-    for word by another article is shown once, from the original, with the repeats under `also`."""
+    most quoted first, each quote once (`collapse_repeats`)."""
     entities = {e["id"]: e for e in story.get("entities", [])}
     origin = _origin(arts or {})
     groups: dict[str, dict[str, Any]] = {}
-    seen: dict[tuple[str, Any], dict[str, Any]] = {}
     for q in story.get("quotes", []):
         ent = entities.get(q.get("speaker") or "")
         key = ent["id"] if ent else "name:" + q["speaker_name"].strip().lower()
         g = groups.setdefault(key, {"name": ent["name"] if ent else q["speaker_name"],
                                     "roles": list(ent["roles"]) if ent else [], "quotes": []})
-        root = origin(q["article"], q["sentence"])
-        words = " ".join(re.findall(r"\w+", q["text"].lower()))
-        first = seen.get((key, root)) or seen.get((key, words))
-        if first is None:
-            first = {**q, "also": []}
-            g["quotes"].append(first)
-        elif root == (q["article"], q["sentence"]) == origin(first["article"], first["sentence"]):
-            # This one is the original of the quote seen first (from a copy): show the original.
-            first["also"].append({"article": first["article"], "sentence": first["sentence"]})
-            first.update({**q, "also": first["also"]})
-        else:
-            first["also"].append({"article": q["article"], "sentence": q["sentence"]})
-        seen.setdefault((key, root), first)
-        seen.setdefault((key, words), first)
+        g["quotes"].append(q)
+    for g in groups.values():
+        g["quotes"] = collapse_repeats(g["quotes"], origin)
     return sorted(groups.values(), key=lambda g: -len(g["quotes"]))
+
+
+def disputes(claim: dict[str, Any], arts: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """A claim's disputes, each once (`collapse_repeats`): a copy's repeat of a denial is not a new one."""
+    return collapse_repeats(claim.get("disputes", []), _origin(arts or {}))
 
 
 _ENTITY_GROUPS = (("PERSON", "People"), ("ORG", "Organisations"), ("GPE", "Places"),
@@ -153,7 +171,8 @@ def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) ->
             claim = (f"{_md(c['text'])} — {who}; {c['independent_sources']} independent sources "
                      f"{_cites(c.get('citations', []), short)}")
             denials = "<br>".join(f"**{_md(d['by_name'])}** {_md(d['relation'])}: {_md(d['text'])} "
-                                  f"{_cite(d, short)}" for d in c["disputes"])
+                                  f"{_cite(d, short)}" + (f" — also {_cites(d['also'], short)}" if d["also"] else "")
+                                  for d in disputes(c, arts))
             out.append(f"| {claim} | {denials} |")
         out.append("")
     if s["quotes"]:
@@ -214,4 +233,5 @@ def to_html(doc: dict[str, Any]) -> str:
     short = {a["id"]: f"A{i + 1}" for i, a in enumerate(doc["articles"])}
     return _env.get_template("brief.html.j2").render(
         doc=doc, short=short, arts={a["id"]: a for a in doc["articles"]},
-        safe_url=safe_url, when=when, speakers=speakers, entity_groups=entity_groups)
+        safe_url=safe_url, when=when, speakers=speakers, entity_groups=entity_groups,
+        disputes=disputes)
