@@ -258,6 +258,8 @@ def test_drone_claim_with_its_three_denials(
     assert len({labels[a] for a in claim["articles"]}) >= 6
     assert claim["independent_sources"] >= 4
     assert claim["attributed_to"]
+    named = claim["attributed_to"]  # each source once: not "Lena Moravec" and "Moravec"
+    assert not [(a, b) for a in named for b in named if a != b and a.endswith(" " + b)], named
     deniers = " ".join(d["by_name"] for d in claim["disputes"])
     for who in ("Marek", "Petrov", "Brandt"):
         assert who in deniers, (who, deniers)

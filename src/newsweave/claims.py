@@ -339,6 +339,8 @@ def _claim(cands: list[_Cand], sim: np.ndarray, members: list[int], copies: list
     text_i = max(short, key=lambda m: float(sim[m, members].mean()))
     arts = list(dict.fromkeys(cands[m].article for m in members))
     attributed = list(dict.fromkeys(n for m in members for n in cands[m].attributed))
+    # "Moravec" beside "Lena Moravec" is the same source named twice.
+    attributed = [n for n in attributed if not any(o != n and o.endswith(" " + n) for o in attributed)]
     citations = list(dict.fromkeys((cands[m].article, cands[m].sentence) for m in members))
     cid = "claim-" + hashlib.blake2b(cands[text_i].text.encode(), digest_size=5).hexdigest()
     return Claim(
