@@ -207,3 +207,12 @@ def test_a_name_with_a_role_beside_it_is_a_person_even_when_tagged_org() -> None
     person = _person(index, "Tomasz Wieland")
     assert "Wieland" in person.aliases and any("senior fellow" in r for r in person.roles)
     assert not [e for e in index.entities if e.type == "ORG" and "Wieland" in e.name]
+
+
+def test_a_medium_tagged_person_is_not_a_person() -> None:
+    text = ("Harbour strike enters second week\n\n"
+            "Mayor Lena Ortiz said on Twitter that the harbour would reopen on Friday.\n\n"
+            "Ortiz met the union's leader, Pieter Vandam, on Monday.")
+    index = resolve_entities([to_article(RawDoc(source="medium.txt", text=text))[0]])
+    people = {e.name for e in index.entities if e.type == "PERSON"}
+    assert "Twitter" not in people and "Lena Ortiz" in people

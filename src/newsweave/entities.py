@@ -268,6 +268,19 @@ def _given_name_start(ent: Span) -> int:
     return start
 
 
+# Word forms, not lemmas: the shared parse runs without a lemmatizer.
+_POSTING_VERBS = frozenset("say says said write writes wrote written post posts posted tweet tweets tweeted "
+                           "announce announces announced state states stated publish published share shared".split())
+
+
+def _is_medium(name: Span) -> bool:
+    """"said on Twitter", "posted via Telegram": where something was said, which the small model sometimes
+    tags PERSON; a person is not said "on"."""
+    root = name.root
+    return (root.dep_ == "pobj" and root.head.lower_ in ("on", "via")
+            and root.head.head.lower_ in _POSTING_VERBS)
+
+
 def titled(name: Span) -> bool:
     """A role or honorific beside a name: "Tomasz Wieland, a senior fellow", "spokesman Brandt", "Mr Lentz".
 
@@ -294,6 +307,9 @@ def _extract(article: Article, docs: list[Doc]) -> list[_Raw]:
                 # or honorific stands beside is a person's.
                 ent = doc[ent.start:ent.end]
                 ent.label_ = "PERSON"
+            if ent.label_ == "PERSON" and _is_medium(ent):
+                ent = doc[ent.start:ent.end]
+                ent.label_ = "ORG"
             if ent.label_ == "PERSON":
                 start = _given_name_start(ent)
                 if start < ent.start:
