@@ -43,7 +43,7 @@ def ingest(workspace: Workspace, paths: Iterable[str | Path] = (), records: Iter
 
 def assign_stories(workspace: Workspace) -> list[Story]:
     """Put the articles not yet in a story into one (online: earlier stories keep their ids); all stories."""
-    return stories_stage.assign_stories(workspace, workspace.articles())
+    return stories_stage.assign_stories(workspace, stories_stage.unassigned(workspace))
 
 
 def find_copies(workspace: Workspace) -> list[CopyRelation]:

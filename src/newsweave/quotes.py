@@ -409,10 +409,6 @@ def _name_span(tok: Token) -> Span:
     return doc[left:right]
 
 
-def _is_person(tok: Token) -> bool:
-    return tok.ent_type_ == "PERSON"
-
-
 @dataclass
 class _Mention:
     sentence: int

@@ -781,25 +781,6 @@ def cluster(articles: list[Article], config: Config | None = None, batches: int 
     return [g.members for g in sorted(index.groups.values(), key=lambda g: g.seq)]
 
 
-def group_stories(articles: list[Article], config: Config | None = None) -> list[Story]:
-    """Stories of `articles` without a workspace (ids are those the first article of each story would get)."""
-    by_id = {a.id: a for a in articles}
-    stories = []
-    config = config or Config()
-    feats = extract(articles, config)
-    row = {a: i for i, a in enumerate(feats.ids)}
-    for members in cluster(articles, config):
-        rows = [row[m] for m in members]
-        dense = feats.dense[rows]
-        central = np.argsort(-(dense @ dense.sum(0)))
-        titled = [rows[i] for i in central if feats.has_title[rows[i]]]
-        headline = feats.label[titled[0] if titled else rows[int(central[0])]]
-        days = sorted(d for d in feats.day[rows] if not np.isnan(d))
-        stories.append(Story(_story_id(members[0]), [by_id[m].id for m in members], headline,
-                             _iso(days[0]) if days else None, _iso(days[-1]) if days else None))
-    return sorted(stories, key=lambda s: -len(s.articles))
-
-
 def _iso(day: float | None) -> str | None:
     return None if day is None or np.isnan(day) else date.fromordinal(int(day)).isoformat()
 
@@ -923,6 +904,14 @@ def _headlines(workspace: Workspace, story_ids: list[str]) -> dict[str, str]:
         titled = [int(i) for i in order if rows[int(i)][1]]
         out[sid] = rows[titled[0] if titled else int(order[0])][0]
     return out
+
+
+def unassigned(workspace: Workspace) -> list[Article]:
+    """The workspace's articles not yet in a story, read without loading the others."""
+    workspace.ensure_schema(_SCHEMA)
+    rows = workspace.conn.execute(
+        "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM story_member) ORDER BY seq")
+    return workspace.articles([r[0] for r in rows])
 
 
 def assign_stories(workspace: Workspace, articles: list[Article],
