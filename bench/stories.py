@@ -181,10 +181,11 @@ _EVENT = [("met", "talks on trade and border security"), ("signed", "a water-sha
 _MONTHS = "January February March April May June July August September October November December".split()
 
 
-def generate(n: int, seed: int = 0) -> list[Article]:
-    """n fictional articles, about 8 per event; events vary people, place, action and date."""
+def generate(n: int, seed: int = 0) -> tuple[list[Article], dict[str, str]]:
+    """n fictional articles, about 8 per event (events vary people, place, action and date), and the gold
+    event of each article."""
     rng = random.Random(seed)
-    out = []
+    out, gold = [], {}
     n_events = max(1, n // 8)
     for i in range(n):
         e = rng.randrange(n_events)
@@ -204,7 +205,8 @@ def generate(n: int, seed: int = 0) -> list[Article]:
         text = " ".join(sents)
         out.append(Article(id=f"g{i}", source=f"gen/{i}", text=text, sentences=sents,
                            title=f"{who} {verb} {what} in {place}", outlet=f"outlet{rng.randrange(50)}"))
-    return out
+        gold[f"g{i}"] = f"e{e}"
+    return out, gold
 
 
 def cheap_embedder(dim: int = 384):  # noqa: ANN201 - returns a callable
@@ -219,24 +221,28 @@ def cheap_embedder(dim: int = 384):  # noqa: ANN201 - returns a callable
 
 def speed(n: int) -> None:
     config = stories.Config(ner="caps", embedder=cheap_embedder())
-    articles = generate(n + 1000)
+    articles, gold = generate(n + 1000)
     base, extra = articles[:n], articles[n:]
+    events = len({gold[a.id] for a in base})
     t0 = time.perf_counter()
     groups = stories.cluster(base, config)
     took = time.perf_counter() - t0
-    print(f"cluster(): {n} articles in {took:.0f} s = {n / took:.0f} articles/s, {len(groups)} stories, "
-          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"cluster(): {n} articles in {took:.0f} s = {n / took:.0f} articles/s, {len(groups)} stories "
+          f"for {events} events, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(line("  quality on the generated events", score(groups, gold)))
     with tempfile.TemporaryDirectory() as tmp, Workspace(tmp) as ws:
         t0 = time.perf_counter()
         for start in range(0, n, 1000):
-            stories.assign_stories(ws, base[start: start + 1000], config)
+            result = stories.assign_stories(ws, base[start: start + 1000], config)
         took = time.perf_counter() - t0
-        print(f"workspace, {n} articles in batches of 1,000: {took:.0f} s = {n / took:.0f} articles/s")
+        print(f"workspace, {n} articles in batches of 1,000: {took:.0f} s = {n / took:.0f} articles/s, "
+              f"{len(result)} stories")
+        print(line("  quality on the generated events", score([s.articles for s in result], gold)))
         t0 = time.perf_counter()
         stories.assign_stories(ws, extra, config)
         print(f"add a batch of 1,000 to a workspace of {n}: {time.perf_counter() - t0:.1f} s; "
               f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    sample = [stories._embed_text(a) for a in generate(2000, seed=1)]
+    sample = [stories._embed_text(a) for a in generate(2000, seed=1)[0]]
     from newsweave import embed
 
     t0 = time.perf_counter()

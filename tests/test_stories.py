@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsweave import stories
@@ -142,6 +143,34 @@ def test_workspace_from_before_revision_gets_the_new_column(tmp_path: Path, conf
         result = stories.assign_stories(ws, arts, config)
         assert _together([s.articles for s in result], BRIDGE)
         assert ws.conn.execute("SELECT COUNT(sparse) FROM story_member").fetchone()[0] == len(arts)
+
+
+def test_story_time_is_its_days_not_its_span() -> None:
+    """Ten articles on day 0 and one on day 400: an article on day 200 is far from almost all of them, so
+    it pays the time penalty (a [0, 400] span would let it in free and let over-merging snowball)."""
+    config = stories.Config()
+    story = stories._Days.of(np.array([0.0] * 10 + [400.0, np.nan]))
+    assert (story.total, story.first, story.last) == (11, 0, 400)
+    one = stories._Days.of(np.array([200.0]))
+    factor = stories._time_factors([story], [one], config)[0, 0]
+    assert factor == pytest.approx(0.5 ** ((200 - config.slack_days) / config.half_life_days), rel=1e-6)
+    assert stories._time_factors([story], [stories._Days()], config)[0, 0] == 1.0  # undated: no penalty
+    back = stories._Days.unpack((story + one).pack()).minus(np.array([200.0]))
+    assert back.day.tolist() == story.day.tolist() and back.count.tolist() == story.count.tolist()
+    wide = stories._Days.of(np.arange(2000.0))
+    assert wide.day.size == stories._Days.MAX_BINS and wide.total == 2000
+
+
+def test_workspace_without_day_histograms_rebuilds_them(tmp_path: Path, config: stories.Config) -> None:
+    with Workspace(tmp_path / "ws") as ws:
+        stories.assign_stories(ws, MEETING_2021 + BRIDGE[:1], config)
+        ws.conn.execute("UPDATE story SET days = NULL")  # as written before day histograms
+        ws.conn.commit()
+        result = stories.assign_stories(ws, MEETING_2022 + BRIDGE[1:], config)
+        groups = [s.articles for s in result]
+        assert _together(groups, BRIDGE) and _together(groups, MEETING_2021)
+        assert not _together(groups, MEETING_2021 + MEETING_2022)
+        assert ws.conn.execute("SELECT COUNT(*) FROM story WHERE days IS NULL").fetchone()[0] == 0
 
 
 def test_merge_records_redirect(config: stories.Config) -> None:

@@ -300,9 +300,102 @@ def _time_factor(gap: np.ndarray | float, config: Config) -> np.ndarray | float:
     return 0.5 ** (np.maximum(0.0, gap - config.slack_days) / config.half_life_days)
 
 
+class _Days:
+    """How many of a group's articles fall on each day (date ordinals; unknown days are not counted).
+
+    The time factor of two groups is the average of the per-pair factors of their dated articles, the
+    same quantity average linkage gives when articles are clustered at once. A span [first, last] would be
+    cheaper but lets over-merging snowball: once a story's span is wide, any later article inside it pays no
+    time penalty however far it is from almost all of the story's articles.
+    """
+
+    MAX_BINS = 366  # a story spread over more distinct days is binned (weighted mean day per bin)
+
+    __slots__ = ("day", "count")
+
+    def __init__(self, day: np.ndarray | None = None, count: np.ndarray | None = None) -> None:
+        self.day = np.zeros(0) if day is None else np.asarray(day, dtype=np.float64)
+        self.count = np.zeros(0) if count is None else np.asarray(count, dtype=np.float64)
+
+    @classmethod
+    def of(cls, days: np.ndarray) -> _Days:
+        known = days[~np.isnan(days)]
+        day, count = np.unique(known, return_counts=True)
+        return cls(day, count)._capped()
+
+    @property
+    def total(self) -> float:
+        return float(self.count.sum())
+
+    @property
+    def first(self) -> float:
+        return float(self.day.min()) if self.day.size else np.nan
+
+    @property
+    def last(self) -> float:
+        return float(self.day.max()) if self.day.size else np.nan
+
+    def __add__(self, other: _Days) -> _Days:
+        day, inv = np.unique(np.concatenate([self.day, other.day]), return_inverse=True)
+        return _Days(day, np.bincount(inv, weights=np.concatenate([self.count, other.count])))._capped()
+
+    def minus(self, days: np.ndarray) -> _Days:
+        """Without the given articles' days (taken from the nearest bin: a binned day is a mean)."""
+        count = self.count.copy()
+        for d in days[~np.isnan(days)]:
+            if count.size:
+                count[np.argmin(np.abs(self.day - d))] -= 1
+        keep = count > 0
+        return _Days(self.day[keep], count[keep])
+
+    def _capped(self) -> _Days:
+        if self.day.size <= self.MAX_BINS:
+            return self
+        edges = np.linspace(self.day.min(), self.day.max(), self.MAX_BINS + 1)
+        b = np.clip(np.searchsorted(edges, self.day, side="right") - 1, 0, self.MAX_BINS - 1)
+        count = np.bincount(b, weights=self.count, minlength=self.MAX_BINS)
+        day = np.bincount(b, weights=self.count * self.day, minlength=self.MAX_BINS)
+        keep = count > 0
+        return _Days(day[keep] / count[keep], count[keep])
+
+    def pack(self) -> bytes:
+        return np.concatenate([self.day, self.count]).astype(np.float64).tobytes()
+
+    @classmethod
+    def unpack(cls, blob: bytes) -> _Days:
+        arr = np.frombuffer(blob, dtype=np.float64)
+        return cls(arr[: arr.size // 2].copy(), arr[arr.size // 2:].copy())
+
+
+def _time_factors(a: list[_Days], b: list[_Days], config: Config) -> np.ndarray:
+    """Average time factor between every group of `a` and every group of `b` over their dated articles
+    (1 where either side has none)."""
+    def flat(groups: list[_Days]) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
+        day = np.concatenate([g.day for g in groups]) if groups else np.zeros(0)
+        count = np.concatenate([g.count for g in groups]) if groups else np.zeros(0)
+        owner = np.repeat(np.arange(len(groups)), [g.day.size for g in groups])
+        m = sp.csr_matrix((count, (owner, np.arange(day.size))), shape=(len(groups), day.size))
+        return day, m, np.array([g.total for g in groups])
+
+    da, ma, ta = flat(a)
+    db, mb, tb = flat(b)
+    out = np.ones((len(a), len(b)))
+    if da.size and db.size:
+        f = _time_factor(np.abs(da[:, None] - db[None, :]), config)
+        total = (mb @ (ma @ f).T).T  # sparse @ dense products only: f is the one dense matrix
+        both = np.outer(ta > 0, tb > 0)
+        out[both] = (total / np.maximum(np.outer(ta, tb), 1))[both]
+    return out
+
+
 def pairwise(feats: _Features, config: Config) -> np.ndarray:
     """Combined similarity matrix of (weighted) articles."""
-    return _group_matrix(feats.dense, feats.blocks, np.ones(len(feats.ids)), feats.day, feats.day, config)
+    return _group_matrix(feats.dense, feats.blocks, np.ones(len(feats.ids)), _single_days(feats.day), config)
+
+
+def _single_days(days: np.ndarray) -> list[_Days]:
+    one = np.ones(1)
+    return [_Days() if np.isnan(d) else _Days(np.array([d]), one) for d in days]
 
 
 @dataclass
@@ -314,8 +407,7 @@ class _Group:
     size: int
     dense: np.ndarray
     blocks: list[sp.csr_matrix] | None  # None: not loaded from the workspace yet
-    lo: float
-    hi: float
+    days: _Days
     seq: int = 0
     members: list[str] = field(default_factory=list)
 
@@ -325,8 +417,7 @@ class _Group:
         self.size += other.size
         self.dense = self.dense + other.dense
         self.blocks = [a + b for a, b in zip(self.blocks, other.blocks, strict=True)]
-        self.lo = np.nanmin([self.lo, other.lo]) if not (np.isnan(self.lo) and np.isnan(other.lo)) else np.nan
-        self.hi = np.nanmax([self.hi, other.hi]) if not (np.isnan(self.hi) and np.isnan(other.hi)) else np.nan
+        self.days = self.days + other.days
         self.members.extend(other.members)
 
 
@@ -339,15 +430,12 @@ def _row_sum(rows: sp.csr_matrix) -> sp.csr_matrix:
 
 def _group_of(feats: _Features, rows: Sequence[int], in_centroid: bool = True) -> _Group:
     idx = list(rows)
-    days = feats.day[idx]
-    known = days[~np.isnan(days)]
     k = len(idx) if in_centroid else 0
     dense = feats.dense[idx].sum(0) if in_centroid else np.zeros(feats.dense.shape[1], dtype=np.float32)
     blocks = [_row_sum(b[idx]) if in_centroid else sp.csr_matrix((1, b.shape[1]), dtype=np.float32)
               for b in feats.blocks]
     return _Group(None, k, len(idx), dense.astype(np.float32), blocks,
-                  float(known.min()) if known.size else np.nan, float(known.max()) if known.size else np.nan,
-                  members=[feats.ids[i] for i in idx])
+                  _Days.of(feats.day[idx]) if in_centroid else _Days(), members=[feats.ids[i] for i in idx])
 
 
 def _cross(a: sp.csr_matrix, b: sp.csr_matrix) -> np.ndarray:
@@ -360,19 +448,18 @@ def _cross(a: sp.csr_matrix, b: sp.csr_matrix) -> np.ndarray:
     return (ca @ cb.T).toarray()
 
 
-def _group_matrix(dense: np.ndarray, blocks: list[sp.csr_matrix], n: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+def _group_matrix(dense: np.ndarray, blocks: list[sp.csr_matrix], n: np.ndarray, days: list[_Days],
                   config: Config) -> np.ndarray:
     """Average combined similarity between the members of every pair of groups, from their sums (rows of
-    `dense` and `blocks`), sizes `n` and day intervals [lo, hi]; for one-article groups this is `pairwise`."""
+    `dense` and `blocks`), sizes `n` and days; for one-article groups this is `pairwise`."""
     num = config.w_embed * (dense @ dense.T).astype(np.float64)
     den = np.full(num.shape, config.w_embed)
     for b, w in zip(blocks, config.block_weights, strict=True):
         has = (b.getnnz(axis=1) > 0).astype(np.float64)
         num += w * _cross(b, b)
         den += w * np.outer(has, has)
-    gap = np.maximum(0.0, np.maximum(lo[:, None] - hi[None, :], lo[None, :] - hi[:, None]))
     n = np.asarray(n, dtype=np.float64)
-    return num / np.outer(n, n) / den * _time_factor(gap, config)
+    return num / np.outer(n, n) / den * _time_factors(days, days, config)
 
 
 def _similarities(new: _Group, cands: list[_Group], config: Config) -> np.ndarray:
@@ -388,10 +475,7 @@ def _similarities(new: _Group, cands: list[_Group], config: Config) -> np.ndarra
         stack = sp.vstack([c.blocks[k] for c in cands], format="csr")  # type: ignore[index]
         num += w * _cross(stack, new.blocks[k]).ravel() / n
         den += w * (stack.getnnz(axis=1) > 0)
-    lo = np.array([c.lo for c in cands])
-    hi = np.array([c.hi for c in cands])
-    gap = np.maximum(0.0, np.maximum(lo - new.hi, new.lo - hi))
-    return num / den * _time_factor(gap, config)
+    return num / den * _time_factors([c.days for c in cands], [new.days], config)[:, 0]
 
 
 def _linkage(sim: np.ndarray, weight: np.ndarray, threshold: float) -> list[list[int]]:
@@ -594,17 +678,18 @@ class _Index:
                     # Stored sums keep only their largest terms, so a difference can dip below zero.
                     blocks = [sp.csr_matrix((b - _row_sum(sp.vstack(r, format="csr"))).maximum(0))
                               for b, r in zip(blocks, rows.blocks, strict=True)]
-                items.add(dense[None, :], blocks, s.n - len(latest), s.size - len(latest), s.lo, s.hi,
-                          core_members, s.id, core=True)
+                latest_days = np.array([self.known[a].day for a in latest])
+                items.add(dense[None, :], blocks, s.n - len(latest), s.size - len(latest),
+                          s.days.minus(latest_days), core_members, s.id, core=True)
             elif core_members:
                 idle[s.id] = core_members
             items.extend(rows)
         assert new.blocks is not None
-        items.add(new.dense[None, :], new.blocks, new.n, new.size, new.lo, new.hi, new.members, None)
+        items.add(new.dense[None, :], new.blocks, new.n, new.size, new.days, new.members, None)
         dense = np.vstack(items.dense)
         blocks = [sp.vstack(b, format="csr") for b in items.blocks]
-        n, lo, hi = np.array(items.n), np.array(items.lo), np.array(items.hi)
-        clusters = _linkage(_group_matrix(dense, blocks, n, lo, hi, cfg), n, cfg.threshold)
+        n = np.array(items.n)
+        clusters = _linkage(_group_matrix(dense, blocks, n, items.days, cfg), n, cfg.threshold)
         where = {i: c for c, rows in enumerate(clusters) for i in rows}
         claim: dict[int, str] = {}
         home: dict[str, int] = {}  # story -> cluster its id now names
@@ -622,8 +707,8 @@ class _Index:
             extra = [m for sid, ms in idle.items() if home.get(sid) == c for m in ms]
             members = [m for i in rows for m in items.members[i]] + extra
             g = _Group(None, int(n[rows].sum()), sum(items.size[i] for i in rows) + len(extra),
-                       dense[rows].sum(0), [_row_sum(b[rows]) for b in blocks], _nanext(lo[rows], min),
-                       _nanext(hi[rows], max), members=members)
+                       dense[rows].sum(0), [_row_sum(b[rows]) for b in blocks],
+                       sum((items.days[i] for i in rows), _Days()), members=members)
             if c in claim:
                 g.id, g.seq = claim[c], self.groups[claim[c]].seq
             else:
@@ -646,21 +731,19 @@ class _Items:
         self.blocks: list[list[sp.csr_matrix]] = [[] for _ in _BLOCK_BITS]
         self.n: list[int] = []
         self.size: list[int] = []
-        self.lo: list[float] = []
-        self.hi: list[float] = []
+        self.days: list[_Days] = []
         self.members: list[list[str]] = []
         self.owner: list[str | None] = []  # the story an old part comes from
         self.core: list[bool] = []  # the block of a story's older articles
 
-    def add(self, dense: np.ndarray, blocks: list[sp.csr_matrix], n: int, size: int, lo: float, hi: float,
+    def add(self, dense: np.ndarray, blocks: list[sp.csr_matrix], n: int, size: int, days: _Days,
             members: list[str], owner: str | None, core: bool = False) -> None:
         self.dense.append(dense)
         for parts, b in zip(self.blocks, blocks, strict=True):
             parts.append(b)
         self.n.append(n)
         self.size.append(size)
-        self.lo.append(lo)
-        self.hi.append(hi)
+        self.days.append(days)
         self.members.append(members)
         self.owner.append(owner)
         self.core.append(core)
@@ -676,8 +759,7 @@ class _Items:
         n = len(known)
         self.n += [1] * n
         self.size += [1] * n
-        self.lo += [k.day for k in known]
-        self.hi += [k.day for k in known]
+        self.days += _single_days(np.array([k.day for k in known]))
         self.members += [[k.id] for k in known]
         self.owner += [owner] * n
         self.core += [False] * n
@@ -686,13 +768,8 @@ class _Items:
         self.dense += other.dense
         for mine, theirs in zip(self.blocks, other.blocks, strict=True):
             mine += theirs
-        for name in ("n", "size", "lo", "hi", "members", "owner", "core"):
+        for name in ("n", "size", "days", "members", "owner", "core"):
             getattr(self, name).extend(getattr(other, name))
-
-
-def _nanext(values: np.ndarray, pick: Callable[[np.ndarray], float]) -> float:
-    known = values[~np.isnan(values)]
-    return float(pick(known)) if known.size else np.nan
 
 
 def _agglomerate(feats: _Features, config: Config) -> list[list[int]]:
@@ -732,8 +809,8 @@ def _attach_multilingual(index: _Index, feats: _Features, articles: dict[str, Ar
     story_vecs: dict[str, np.ndarray] = {}
     for i, vec in zip(rows, art_vecs, strict=True):
         day = feats.day[i]
-        near = [g for g in live if np.isnan(day) or np.isnan(g.lo)
-                or g.lo - cfg.half_life_days <= day <= g.hi + cfg.half_life_days]
+        near = [g for g in live if np.isnan(day) or not g.days.total
+                or g.days.first - cfg.half_life_days <= day <= g.days.last + cfg.half_life_days]
         near = sorted(near, key=lambda g: -g.seq)[:max_stories]
         todo = [g for g in near if g.id not in story_vecs]
         if todo:
@@ -790,7 +867,8 @@ def _iso(day: float | None) -> str | None:
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS story (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, n INTEGER NOT NULL, size INTEGER NOT NULL, lo REAL, hi REAL,
-    headline TEXT NOT NULL DEFAULT '', dense BLOB NOT NULL, sparse BLOB NOT NULL, updated REAL NOT NULL
+    headline TEXT NOT NULL DEFAULT '', dense BLOB NOT NULL, sparse BLOB NOT NULL, updated REAL NOT NULL,
+    days BLOB
 );
 CREATE TABLE IF NOT EXISTS story_member (
     article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, seq INTEGER NOT NULL, day REAL,
@@ -847,6 +925,9 @@ def _ensure_schema(workspace: Workspace) -> None:
     if "sparse" not in cols:  # workspaces from before revision: their members stay where they are
         with workspace.transaction() as c:
             c.execute("ALTER TABLE story_member ADD COLUMN sparse BLOB")
+    if "days" not in {r[1] for r in workspace.conn.execute("PRAGMA table_info(story)")}:
+        with workspace.transaction() as c:  # before day histograms: rebuilt from the members on load
+            c.execute("ALTER TABLE story ADD COLUMN days BLOB")
 
 
 def resolve_story_id(workspace: Workspace, story_id: str) -> str:
@@ -864,7 +945,13 @@ def resolve_story_id(workspace: Workspace, story_id: str) -> str:
 
 
 def _load_index(workspace: Workspace, config: Config) -> _Index:
-    rows = workspace.conn.execute("SELECT id, seq, n, size, lo, hi, dense FROM story").fetchall()
+    rows = workspace.conn.execute("SELECT id, seq, n, size, days, dense FROM story").fetchall()
+    rebuilt: dict[str, list[float]] = {}
+    if any(r[4] is None for r in rows):
+        for sid, day in workspace.conn.execute(
+                "SELECT m.story_id, m.day FROM story_member m JOIN story s ON s.id = m.story_id "
+                "WHERE s.days IS NULL AND m.day IS NOT NULL"):
+            rebuilt.setdefault(sid, []).append(day)
 
     def loader(groups: list[_Group]) -> None:
         ids = [g.id for g in groups]
@@ -884,8 +971,13 @@ def _load_index(workspace: Workspace, config: Config) -> _Index:
         return [(r[0], (r[1], _Known(r[1], r[2] - 2 ** 62, np.frombuffer(r[4], dtype=np.float32),
                                      _unpack_cols(r[5]), _nan(r[3])))) for r in found]
 
-    groups = [_Group(r[0], r[2], r[3], np.frombuffer(r[6], dtype=np.float32).copy(), None, _nan(r[4]),
-                     _nan(r[5]), seq=r[1]) for r in rows]
+    groups = [_Group(r[0], r[2], r[3], np.frombuffer(r[5], dtype=np.float32).copy(), None,
+                     _Days.unpack(r[4]) if r[4] is not None else _Days.of(np.array(rebuilt.get(r[0], []))),
+                     seq=r[1]) for r in rows]
+    if any(r[4] is None for r in rows):
+        with workspace.transaction() as c:
+            c.executemany("UPDATE story SET days=? WHERE id=?",
+                          [(g.days.pack(), g.id) for g, r in zip(groups, rows, strict=True) if r[4] is None])
     used = [r[0] for r in workspace.conn.execute("SELECT old_id FROM story_redirect")]
     return _Index(config, groups, loader, known_loader, used)
 
@@ -968,9 +1060,10 @@ def _assign_new(workspace: Workspace, new: list[Article], config: Config) -> Non
         for sid in index.changed:
             g = index.groups[sid]
             assert g.blocks is not None
-            c.execute("INSERT OR REPLACE INTO story VALUES (?,?,?,?,?,?,?,?,?,?)",
-                      (sid, g.seq, g.n, g.size, _none(g.lo), _none(g.hi), "", g.dense.tobytes(),
-                       _pack_sparse(g.blocks), now))
+            c.execute("INSERT OR REPLACE INTO story (id, seq, n, size, lo, hi, headline, dense, sparse, updated, "
+                      "days) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                      (sid, g.seq, g.n, g.size, _none(g.days.first), _none(g.days.last), "", g.dense.tobytes(),
+                       _pack_sparse(g.blocks), now, g.days.pack()))
         for sid, head in _headlines(workspace, sorted(index.changed)).items():
             c.execute("UPDATE story SET headline=? WHERE id=?", (head, sid))
 
