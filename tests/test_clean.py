@@ -184,6 +184,14 @@ def test_hard_wrapped_lines_join_and_sentences_keep_abbreviations() -> None:
     assert para_of == [0, 0]
 
 
+def test_titles_and_capitalised_months_do_not_end_sentences() -> None:
+    sentences, _ = split_sentences([
+        "RCMP Sgt. Tim Shields and Lt. Col. Ana Roe spoke. Det. Supt. Bo Lin agreed. MAR. 14, 2013 was cold. "
+        "It rained."])
+    assert sentences == ["RCMP Sgt. Tim Shields and Lt. Col. Ana Roe spoke.", "Det. Supt. Bo Lin agreed.",
+                         "MAR. 14, 2013 was cold.", "It rained."]
+
+
 def _fold(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip()
 

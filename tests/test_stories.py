@@ -81,6 +81,24 @@ REHAB_2 = [
         "attend a victim impact panel before her licence is returned.",
         "Moreno starts 90-day court-ordered programme", "Desert Tribune"),
 ]
+# Two fires of the same kind in the same summer, in different towns with different people: two events.
+FIRES_VENNICK = [
+    art("A fire tore through the Koval textile factory in Vennick on Tuesday night, injuring six workers, two of "
+        "them seriously. Firefighters needed four hours to bring the blaze under control. The owner, Milo Okafor, "
+        "said the cause was not yet known.", "Six hurt in Vennick textile factory fire", "Vennick Post",
+        "2023-06-13"),
+    art("Six workers were taken to hospital after flames engulfed a textile plant in Vennick. Factory owner Milo "
+        "Okafor thanked the fire brigade and promised to cooperate with investigators examining the wiring.",
+        "Vennick factory blaze: owner vows cooperation", "Regional Wire", "2023-06-14"),
+]
+FIRES_KASTRIA = [
+    art("Three people were injured when a fire broke out at the Brastow paper mill in Kastria on Friday. The "
+        "mill's manager, Dmitri Lindqvist, said production would stop for at least a week. Investigators suspect "
+        "a faulty dryer.", "Three injured in Kastria paper mill fire", "Kastria Daily", "2023-07-28"),
+    art("Fire crews battled a blaze at a Kastria paper mill for most of Friday afternoon. Three employees suffered "
+        "burns and smoke inhalation, according to manager Dmitri Lindqvist. The mill will stay closed while "
+        "inspectors examine the dryers.", "Kastria mill closed after fire", "Regional Wire", "2023-07-29"),
+]
 OTHER = [
     art("The Brenmoor Rovers beat Castel United 3-1 in the cup final on Saturday, with striker Joao Pell "
         "scoring twice in front of 40,000 fans at Brenmoor stadium.",
@@ -102,6 +120,12 @@ def test_same_people_a_year_apart_are_two_stories(config: stories.Config) -> Non
     groups = stories.cluster(MEETING_2021 + MEETING_2022, config)
     assert _together(groups, MEETING_2021) and _together(groups, MEETING_2022)
     assert len(groups) == 2
+
+
+def test_same_kind_of_event_elsewhere_is_another_story(config: stories.Config) -> None:
+    groups = stories.cluster(FIRES_VENNICK + FIRES_KASTRIA + OTHER, config)
+    assert _together(groups, FIRES_VENNICK) and _together(groups, FIRES_KASTRIA)
+    assert not _together(groups, FIRES_VENNICK + FIRES_KASTRIA)
 
 
 def test_one_event_in_different_words_is_one_story(config: stories.Config) -> None:

@@ -263,8 +263,18 @@ def _sentencizer():  # noqa: ANN202 - spaCy Language
     # spaCy's tokenizer knows abbreviations ("U.S.", "Mr.") so the rule-based sentencizer does not split
     # on them; it runs at tens of thousands of sentences a second, unlike a parser.
     nlp = spacy.blank("en")
+    for abbr in _ABBREVIATIONS:
+        for form in {abbr, abbr.upper(), abbr.lower()}:
+            nlp.tokenizer.add_special_case(form, [{"ORTH": form}])
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+# Titles and month names that spaCy's English exceptions lack ("Lt. Col. Vindman", "RCMP Sgt. Tim Shields",
+# "MAR. 14, 2013"): without them a sentence breaks after the title. Only words that rarely end a sentence.
+_ABBREVIATIONS = (
+    "Adm. Ald. Amb. Atty. Brig. Capt. Cllr. Cmdr. Col. Const. Cpl. Det. Fr. Hon. Insp. Lt. Maj. Msgr. Pres. "
+    "Pvt. Sgt. Supt. Jan. Feb. Mar. Apr. Jun. Jul. Aug. Sep. Sept. Oct. Nov. Dec.").split()
 
 
 _ORPHAN = re.compile(r'^["\')\].,;:]+$|^\.\.+$')
