@@ -9,9 +9,10 @@ Signals (each an L2-normalised vector per article, so that a dot product is a co
   first sentences; a person also counts by surname, so "Reid" matches "Tara Reid");
 - ``places``: TF-IDF of the places (GPE, LOC, FAC);
 - ``time``: each article has a day: its publication date, else the latest full date its text mentions
-  ("May 2, 2013", "2 May 2013", "05/02/2013", "2013-05-02"). The similarity of two articles (or stories,
-  as date intervals) is multiplied by ``0.5 ** (max(0, gap - slack) / half_life)``: the same people meeting
-  a year later are a new story however alike the words are. An unknown day gives no penalty.
+  ("May 2, 2013", "2 May 2013", "05/02/2013", "2013-05-02"). The similarity of two articles is multiplied
+  by ``0.5 ** (max(0, gap - slack) / half_life)``: the same people meeting a year later are a new story
+  however alike the words are. Two stories (or groups) get the average of that factor over their pairs of
+  dated articles, from their counts of articles per day (``_Days``). An unknown day gives no penalty.
 
     sim(a, b) = time(a, b) * sum_k w_k * cos_k(a, b) / sum_k' w_k'
 
