@@ -233,3 +233,23 @@ def test_a_participle_describing_the_reports_is_not_what_they_report():
     ]
     texts = [c.text for c in _bridge_claims(story)]
     assert not any(t.startswith("published by") for t in texts), texts
+
+
+def test_a_denied_request_answers_the_claim_of_asking_not_the_closest_words():
+    # "never heard of a request" shares more words with Vandam's account of the inspection, but it answers
+    # the claim that Bolt Works asked for money
+    story = [
+        ("ledger", "Valmoran officials said Bolt Works had asked the city of Valmora for 40 million euros more for "
+                   "the harbour bridge. Engineer Pieter Vandam said his inspection of the harbour bridge with the "
+                   "ministry in Valmora had been tense and that he had made clear what the city would risk. Ivo "
+                   "Marsh, a spokesman for Bolt Works in Valmora, said he had never heard of a request, while the "
+                   "ministry in Valmora called the reports about the bridge lies."),
+        ("post", "Bolt Works has asked the city of Valmora for 40 million euros more for the harbour bridge, "
+                 "Valmoran officials said on Sunday. Vandam said his inspection of the harbour bridge had been tense "
+                 "and that he had made clear what Valmora would risk."),
+    ]
+    arts = [_article(t, o) for o, t in story]
+    index = resolve_entities(arts)
+    claims = find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
+    disputed = [c.text for c in claims if any(d.by_name == "Ivo Marsh" for d in c.disputes)]
+    assert len(disputed) == 1 and "asked" in disputed[0], disputed

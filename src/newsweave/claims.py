@@ -78,6 +78,11 @@ _ANAPHORA = re.compile(
     r"allegations|accusation|accusations|request|issue))\b",
     re.I,
 )
+# An anaphor naming a request ("never heard of such a request") points at a claim that reports asking for
+# something; sentence embeddings of the bare phrase do not tell such claims from others near them.
+_REQUEST_NOUN = re.compile(r"\b(requests?|demands?|appeals?)\b", re.I)
+_REQUEST_VERB = re.compile(r"\b(ask(s|ed|ing)?|request(s|ed|ing)?|sought|seek(s|ing)?|demand(s|ed|ing)?|"
+                           r"appeal(s|ed|ing)?)\b", re.I)
 # Nouns whose clause is a reported proposition: "in reports that Russia has demanded ..."
 _REPORT_NOUNS = {
     "report",
@@ -422,6 +427,8 @@ def _attach_disputes(
             # stated before, the one its words match best (not simply the first: the anaphor has a meaning)
             reach = [k for k, ok in enumerate(_in_reach(q, claims, member_vecs, by_id[q.article].sentences, model))
                      if ok and scores[k] > -1.0]
+            if _REQUEST_NOUN.search(q.text):
+                reach = [k for k in reach if _REQUEST_VERB.search(claims[k][0].text)] or reach
             if not reach:
                 continue
             # words as bare as "the reports" barely tell near claims apart: then the most salient one
