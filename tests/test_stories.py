@@ -128,6 +128,24 @@ def test_same_kind_of_event_elsewhere_is_another_story(config: stories.Config) -
     assert not _together(groups, FIRES_VENNICK + FIRES_KASTRIA)
 
 
+# A report of the Rome meeting that recaps the Zurich one in passing, with the Zurich story's own words.
+RECAP_2022 = art(
+    "Marta Kessel and Ilya Brandt met again on Monday, this time in Rome, and talked for seven hours about "
+    "the war in Dravia and arms shipments. Their last meeting, in Zurich a year ago, lasted six hours; both "
+    "sides called it candid, agreed to keep open lines of communication and argued over tariffs and the "
+    "Saar dam. In Rome the envoys again promised open lines of communication.",
+    "Envoys meet again, now in Rome", "Evening Star", "2022-10-11")
+
+
+def test_an_article_recapping_another_event_stays_with_its_own(tmp_path: Path, config: stories.Config) -> None:
+    groups = stories.cluster(MEETING_2021 + MEETING_2022 + [RECAP_2022], config)
+    assert _together(groups, MEETING_2022 + [RECAP_2022]) and not _together(groups, MEETING_2021 + [RECAP_2022])
+    with Workspace(tmp_path / "ws") as ws:  # arriving after both stories exist
+        stories.assign_stories(ws, MEETING_2021 + MEETING_2022, config)
+        groups = [s.articles for s in stories.assign_stories(ws, [RECAP_2022], config)]
+        assert _together(groups, MEETING_2022 + [RECAP_2022])
+
+
 def test_one_event_in_different_words_is_one_story(config: stories.Config) -> None:
     groups = stories.cluster(BRIDGE + OTHER + MEETING_2022, config)
     assert _together(groups, BRIDGE)
