@@ -303,3 +303,12 @@ def test_a_pronoun_far_from_any_name_is_not_listed():
     )
     assert not any("Nobody in this city" in q.text for q in extract_quotes([art]))
     assert any("Nobody in this city" in s.quote.text for s in extract_statements([art]))
+
+
+def test_reported_content_keeps_the_closing_mark_of_a_quoted_phrase():
+    art = _article(
+        "Lenz talks tough\n\n"
+        'Dario Lenz said before leaving for Tirsa that he preferred to deliver hard messages "face to face".\n'
+    )
+    q = _find(extract_quotes([art]), "hard messages")
+    assert q.kind == "reported" and q.text == 'he preferred to deliver hard messages "face to face"', q.text

@@ -181,3 +181,12 @@ def test_a_denial_repeated_by_an_exact_copy_is_listed_once() -> None:
     shown = disputes(claim, arts)
     assert [(d["article"], d["sentence"], d["also"]) for d in shown] == [
         ("orig", 1, [{"article": "copy", "sentence": 1}]), ("orig", 3, [])]
+
+
+def test_markdown_shows_a_denial_verb_before_what_was_denied() -> None:
+    brief = hostile_brief()
+    brief.stories[0].quotes.append(
+        Quote(None, "Oskar Brandt", "his country had sought help", "reported", "denied", "b2", 0))
+    md = to_markdown(brief_json.to_dict(brief))
+    assert "*denied* his country had sought help" in md  # not "Oskar Brandt: his country had sought help"
+    assert "the hall is open" in md and "*said*" not in md

@@ -688,12 +688,26 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             content = [t for t in fr.content if not t.is_punct or t.text in ("'", "-", '"')]
             if len(content) < (1 if fr.lemma in _DENIAL_VERBS else 3):  # "rejected the accusation" counts
                 continue
-            span = docs[s][content[0].i : content[-1].i + 1]
-            text = re.sub(r"^(that|whether|if)\s+", "", span.text.strip(' ,"'))
+            end = content[-1].i + 1
+            doc = docs[s]
+            if doc[content[0].i : end].text.count('"') % 2 and end < len(doc) and doc[end].text == '"':
+                end += 1  # the parser hangs a closing quote mark on the verb: 'messages "face to face".'
+            span = doc[content[0].i : end]
+            text = re.sub(r"^(that|whether|if)\s+", "", _unquote(span.text.strip(" ,")))
             st = make(fr, text, "reported", s, [Segment(s, span.start_char, span.end_char)])
         if st is not None:
             out.append(st)
     return out
+
+
+def _unquote(text: str) -> str:
+    """Reported content without quote marks around all of it or left over at an edge, keeping the marks of
+    a quoted phrase inside it (messages "face to face", not messages "face to face)."""
+    if len(text) > 1 and text[0] == text[-1] == '"' and text.count('"') == 2:
+        return text[1:-1].strip()
+    if text.count('"') % 2:
+        text = text[1:] if text.startswith('"') else text[:-1] if text.endswith('"') else text
+    return text.strip()
 
 
 def extract_quotes(articles: list[Article], entities: Any | None = None) -> list[Quote]:

@@ -88,6 +88,11 @@ def collapse_repeats(items: list[dict[str, Any]], origin: Origin) -> list[dict[s
     return out
 
 
+# Cues that only say someone spoke; any other ("denied", "rejected", "accused") is part of what was said.
+_PLAIN_CUES = {"said", "say", "says", "saying", "told", "tell", "tells", "telling", "stated", "states",
+               "according to", "informed", "reported", "added", "adds", "explained", "noted", "wrote"}
+
+
 def speakers(story: dict[str, Any], arts: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Quotes grouped by speaker (entity when known, else the name as written), with the speaker's roles,
     most quoted first, each quote once (`collapse_repeats`)."""
@@ -182,6 +187,8 @@ def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) ->
             out.append(f"- **{_md(g['name'])}**{roles}")
             for q in g["quotes"]:
                 text = f"\u201c{_md(q['text'])}\u201d" if q["kind"] == "direct" else _md(q["text"])
+                if q["kind"] == "reported" and q.get("cue") and q["cue"].lower() not in _PLAIN_CUES:
+                    text = f"*{_md(q['cue'])}* {text}"  # "denied his country had sought help", not the reverse
                 also = f" — also {_cites(q['also'], short)}" if q["also"] else ""
                 out.append(f"  - {text} {_cite(q, short)}{also}")
         out.append("")
