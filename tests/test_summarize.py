@@ -255,3 +255,16 @@ def test_two_claims_whose_denials_say_the_same_are_not_both_told():
         summary = summarize(list(a.values()), [], [arson, shops], sentences=n)
         assert sum("Mara Lund" in s.text for s in summary) <= 1, (n, [s.text for s in summary])
         assert faithfulness_problems(summary, list(a.values()), [arson, shops]) == [], n
+
+
+def test_an_undated_article_does_not_lead_the_summary_before_dated_reports():
+    a = _articles({
+        "analysis": (None, None, "Brevik has argued about its ferry for a decade, and the arguments rarely change.\n"
+                     "Some residents say the crossing is the only reason the old town still has shops."),
+        "wire": ("Lakeside Post", "2024-06-12", "The Brevik council voted on Tuesday to close the ferry terminal "
+                 "for two years of repairs.\nThe last ferry to Odda will sail at the end of August."),
+    })
+    summary = summarize(list(a.values()), [], [], sentences=2)
+    leads = [(s.citations[0].article, s.citations[0].sentence) for s in summary]
+    assert set(leads) == {(a["wire"].id, 0), (a["analysis"].id, 0)}, leads
+    assert leads[0] == (a["wire"].id, 0)  # an unknown date is not an early one

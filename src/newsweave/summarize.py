@@ -338,7 +338,8 @@ def summarize(
 
     def order(k: int) -> tuple[float, str, int]:
         c = cands[k]
-        return round(c.index / max(len(c.article.sentences), 1), 1), c.article.published or "", c.index
+        # lead material first, then the earlier report; an undated article is not "earlier" than a dated one
+        return round(c.index / max(len(c.article.sentences), 1), 1), c.article.published or "\uffff", c.index
 
     def line(k: int, flags: list[str]) -> SummarySentence:
         # Other articles saying the same, including the second-hand sentences this one stands in for.
