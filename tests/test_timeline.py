@@ -85,3 +85,12 @@ def test_weekdays_follow_the_tense_of_their_verb():
                             published="2024-03-04"))[0]
     by_text = {e.text[:12]: e.date for e in build_timeline([art])}
     assert by_text == {"Harbour offi": "2024-03-03", "The minister": "2024-03-08", "Divers reach": "2024-03-02"}
+
+
+def test_today_closing_an_outlet_name_is_not_a_date():
+    text = ("Mayor Dusek told Alborea Today that the ferry would keep its timetable.\n\n"
+            "Today the ferry Selka returned to service.")
+    art = to_article(RawDoc(source="ferry.txt", text=text, title="Ferry returns", outlet="Varn Post",
+                            published="2024-03-04"))[0]
+    entries = build_timeline([art])
+    assert [(e.sentence, e.date) for e in entries] == [(1, "2024-03-04")]

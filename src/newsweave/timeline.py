@@ -120,12 +120,17 @@ def speaks_of_future(span: Span) -> bool:
     return any(v.lower_ in _FUTURE_HEADS or v.lower_ in _BE_PRESENT for v in chain[1:])
 
 
+def _in_a_name(ent: Span) -> bool:
+    """"Today" closing a name ("USA Today", "Alborea Today"): an outlet, not a date."""
+    return ent.text in ("Today", "Tonight") and ent.start > 0 and ent.doc[ent.start - 1].is_title
+
+
 def _events(article: Article, docs: list) -> list[TimelineEntry]:  # noqa: ANN001 - spaCy Docs
     out = []
     for i, doc in enumerate(docs):
         sentence = article.sentences[i]
         resolved = [(ent.text, resolve(ent.text, article.published, speaks_of_future(ent)))
-                    for ent in doc.ents if ent.label_ == "DATE"]
+                    for ent in doc.ents if ent.label_ == "DATE" and not _in_a_name(ent)]
         resolved = [(expr, r) for expr, r in resolved if r is not None]
         if not resolved:
             continue
