@@ -186,11 +186,24 @@ def list_stories(workspace: WorkspaceOpt = Path(DEFAULT_DIR), quiet: QuietOpt = 
             progress.add_task("stories", total=None)
             api.assign_stories(ws)
             rows = stories_stage.story_rows(ws)
-    table = Table("story", "articles", "independent", "from", "to", "headline", box=None)
+    table = Table(box=None)
+    for name, kw in (("story", {"no_wrap": True}), ("articles", {"justify": "right"}),
+                     ("independent", {"justify": "right"}), ("span", {"no_wrap": True}),
+                     ("headline", {"ratio": 1})):
+        table.add_column(name, **kw)
     for r in rows:
-        table.add_row(r["id"], str(r["articles"]), str(r["independent_sources"]), r["start"] or "—",
-                      r["end"] or "—", escape(r["headline"] or ""))
+        table.add_row(r["id"], str(r["articles"]), str(r["independent_sources"]), _span(r["start"], r["end"]),
+                      escape(r["headline"] or ""))
     out.print(table)
+
+
+def _span(start: str | None, end: str | None) -> str:
+    """"2025-12-07 – 12-09": the end without what it shares with the start."""
+    if not start:
+        return "—"
+    if not end or end == start:
+        return start
+    return f"{start} – {end[5:] if end[:4] == start[:4] else end}"
 
 
 @app.command()
