@@ -94,3 +94,17 @@ def test_today_closing_an_outlet_name_is_not_a_date():
                             published="2024-03-04"))[0]
     entries = build_timeline([art])
     assert [(e.sentence, e.date) for e in entries] == [(1, "2024-03-04")]
+
+
+def test_a_possessive_weekday_is_the_day_the_article_speaks_of():
+    # Published on Sunday 3 March 2024: the meeting is the coming Monday, though "had been planned" is past.
+    ahead = ("The minister will meet the families of the crew on Monday.\n\n"
+             "Officials said Monday's meeting had been planned for weeks.")
+    # Published on Wednesday 6 March 2024, with no future Monday: the Monday just past.
+    behind = "Officials said Monday's meeting had been tense."
+    dates = {}
+    for key, text, published in (("ahead", ahead, "2024-03-03"), ("behind", behind, "2024-03-06")):
+        art = to_article(RawDoc(source=f"{key}.txt", text=text, title="Ferry families", outlet="Varn Post",
+                                published=published))[0]
+        dates[key] = sorted({e.date for e in build_timeline([art])})
+    assert dates == {"ahead": ["2024-03-04"], "behind": ["2024-03-04"]}

@@ -126,11 +126,22 @@ def _in_a_name(ent: Span) -> bool:
 
 
 def _events(article: Article, docs: list) -> list[TimelineEntry]:  # noqa: ANN001 - spaCy Docs
+    dates = [[ent for ent in doc.ents if ent.label_ == "DATE" and not _in_a_name(ent)] for doc in docs]
+    # "Monday's meeting" has no tense of its own: it is the Monday the article speaks of elsewhere, ahead
+    # when a clause about that day is in the future ("is due to meet on Monday").
+    ahead = {re.sub(r"^on\s+", "", e.text.lower()) for ents in dates for e in ents
+             if re.fullmatch(rf"(?:on\s+)?{_WEEKDAY}", e.text, re.I) and speaks_of_future(e)}
+
+    def future(ent: Span) -> bool:
+        after = ent.doc[ent.end].text if ent.end < len(ent.doc) else ""
+        if re.fullmatch(_WEEKDAY, ent.text, re.I) and after in ("'s", "\u2019s"):
+            return ent.text.lower() in ahead
+        return speaks_of_future(ent)
+
     out = []
-    for i, doc in enumerate(docs):
+    for i, ents in enumerate(dates):
         sentence = article.sentences[i]
-        resolved = [(ent.text, resolve(ent.text, article.published, speaks_of_future(ent)))
-                    for ent in doc.ents if ent.label_ == "DATE" and not _in_a_name(ent)]
+        resolved = [(ent.text, resolve(ent.text, article.published, future(ent))) for ent in ents]
         resolved = [(expr, r) for expr, r in resolved if r is not None]
         if not resolved:
             continue
