@@ -256,6 +256,13 @@ def clean_text(text: str, *, title: str | None = None, outlet_lines: Iterable[st
     return Cleaned("\n\n".join(paragraphs), paragraphs, found_title, author, removed)
 
 
+# Titles and month names that spaCy's English exceptions lack ("Lt. Col. Vindman", "RCMP Sgt. Tim Shields",
+# "MAR. 14, 2013"): without them a sentence breaks after the title. Only words that rarely end a sentence.
+_ABBREVIATIONS = (
+    "Adm. Ald. Amb. Atty. Brig. Capt. Cllr. Cmdr. Col. Const. Cpl. Det. Fr. Hon. Insp. Lt. Maj. Msgr. Pres. "
+    "Pvt. Sgt. Supt. Jan. Feb. Mar. Apr. Jun. Jul. Aug. Sep. Sept. Oct. Nov. Dec.").split()
+
+
 @lru_cache(maxsize=1)
 def _sentencizer():  # noqa: ANN202 - spaCy Language
     import spacy
@@ -268,13 +275,6 @@ def _sentencizer():  # noqa: ANN202 - spaCy Language
             nlp.tokenizer.add_special_case(form, [{"ORTH": form}])
     nlp.add_pipe("sentencizer")
     return nlp
-
-
-# Titles and month names that spaCy's English exceptions lack ("Lt. Col. Vindman", "RCMP Sgt. Tim Shields",
-# "MAR. 14, 2013"): without them a sentence breaks after the title. Only words that rarely end a sentence.
-_ABBREVIATIONS = (
-    "Adm. Ald. Amb. Atty. Brig. Capt. Cllr. Cmdr. Col. Const. Cpl. Det. Fr. Hon. Insp. Lt. Maj. Msgr. Pres. "
-    "Pvt. Sgt. Supt. Jan. Feb. Mar. Apr. Jun. Jul. Aug. Sep. Sept. Oct. Nov. Dec.").split()
 
 
 _ORPHAN = re.compile(r'^["\')\].,;:]+$|^\.\.+$')

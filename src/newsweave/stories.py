@@ -867,7 +867,7 @@ def _iso(day: float | None) -> str | None:
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS story (
-    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, n INTEGER NOT NULL, size INTEGER NOT NULL, lo REAL, hi REAL,
+    id TEXT PRIMARY KEY, seq INTEGER NOT NULL, n INTEGER NOT NULL, size INTEGER NOT NULL,
     headline TEXT NOT NULL DEFAULT '', dense BLOB NOT NULL, sparse BLOB NOT NULL, updated REAL NOT NULL,
     days BLOB
 );
@@ -947,8 +947,9 @@ def resolve_story_id(workspace: Workspace, story_id: str) -> str:
 
 def _load_index(workspace: Workspace, config: Config) -> _Index:
     rows = workspace.conn.execute("SELECT id, seq, n, size, days, dense FROM story").fetchall()
+    stale = {r[0] for r in rows if r[4] is None}  # written before day counts: rebuilt from the members
     rebuilt: dict[str, list[float]] = {}
-    if any(r[4] is None for r in rows):
+    if stale:
         for sid, day in workspace.conn.execute(
                 "SELECT m.story_id, m.day FROM story_member m JOIN story s ON s.id = m.story_id "
                 "WHERE s.days IS NULL AND m.day IS NOT NULL"):
@@ -975,10 +976,10 @@ def _load_index(workspace: Workspace, config: Config) -> _Index:
     groups = [_Group(r[0], r[2], r[3], np.frombuffer(r[5], dtype=np.float32).copy(), None,
                      _Days.unpack(r[4]) if r[4] is not None else _Days.of(np.array(rebuilt.get(r[0], []))),
                      seq=r[1]) for r in rows]
-    if any(r[4] is None for r in rows):
+    if stale:
         with workspace.transaction() as c:
-            c.executemany("UPDATE story SET days=? WHERE id=?",
-                          [(g.days.pack(), g.id) for g, r in zip(groups, rows, strict=True) if r[4] is None])
+            c.executemany("UPDATE story SET days=? WHERE id=?", [(g.days.pack(), g.id) for g in groups
+                                                                 if g.id in stale])
     used = [r[0] for r in workspace.conn.execute("SELECT old_id FROM story_redirect")]
     return _Index(config, groups, loader, known_loader, used)
 
@@ -1061,10 +1062,10 @@ def _assign_new(workspace: Workspace, new: list[Article], config: Config) -> Non
         for sid in index.changed:
             g = index.groups[sid]
             assert g.blocks is not None
-            c.execute("INSERT OR REPLACE INTO story (id, seq, n, size, lo, hi, headline, dense, sparse, updated, "
-                      "days) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                      (sid, g.seq, g.n, g.size, _none(g.days.first), _none(g.days.last), "", g.dense.tobytes(),
-                       _pack_sparse(g.blocks), now, g.days.pack()))
+            # Workspaces from before day counts also have lo/hi columns: nullable, no longer written or read.
+            c.execute("INSERT OR REPLACE INTO story (id, seq, n, size, headline, dense, sparse, updated, days) "
+                      "VALUES (?,?,?,?,?,?,?,?,?)",
+                      (sid, g.seq, g.n, g.size, "", g.dense.tobytes(), _pack_sparse(g.blocks), now, g.days.pack()))
         for sid, head in _headlines(workspace, sorted(index.changed)).items():
             c.execute("UPDATE story SET headline=? WHERE id=?", (head, sid))
 
