@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from newsweave import stories
 from newsweave.eval.clustering import bcubed, labels_of, pairwise
@@ -152,6 +153,43 @@ def test_one_event_in_different_words_is_one_story(config: stories.Config) -> No
     assert not any({a.id for a in BRIDGE} & set(g) and OTHER[0].id in g for g in groups)
 
 
+# A fifth report of the bridge collapse, about the warnings before it: with it in the workspace the terse
+# "Motorists rescued" report falls just under the threshold against the other four.
+BRIDGE_WARNING = art(
+    "Engineers in Calbridge had flagged rust on the Harlow Street bridge in a report last spring, documents show. "
+    "The report, seen by this newspaper, recommended closing one lane. The council delayed the repairs to next "
+    "year's budget.", "Council sat on warning about Harlow Street rust", "Investigations Desk", "2023-03-17")
+
+
+def test_a_report_just_under_the_threshold_joins_the_event_it_is_closest_to(config: stories.Config) -> None:
+    groups = stories.cluster(BRIDGE + [BRIDGE_WARNING] + OTHER + MEETING_2022, config)
+    assert _together(groups, BRIDGE + [BRIDGE_WARNING]) and _together(groups, MEETING_2022)
+    assert [OTHER[0].id] in groups
+
+
+def test_small_clusters_join_only_a_larger_close_one() -> None:
+    config = stories.Config(threshold=0.32, touch=0.8, small=3, own=2.0)
+    # Items 0-4 are one cluster; 5 is close to it (0.28), 6 is not (0.20); 7 and 8 are a pair at 0.50 of
+    # each other and 0.30 of the cluster; 9 is a lone item closer to the pair (0.29) than to the cluster
+    # (0.27); 10 and 11 are a pair at 0.30 of the cluster too, but at 0.80 of each other: a story of its own.
+    sim = np.full((12, 12), 0.05)
+    sim[10, 11] = sim[11, 10] = 0.80
+    sim[[10, 11], :5] = sim[:5, [10, 11]] = 0.30
+    np.fill_diagonal(sim, 1.0)
+    sim[:5, :5] = 0.6
+    sim[5, :5] = sim[:5, 5] = 0.28
+    sim[6, :5] = sim[:5, 6] = 0.20
+    sim[7, 8] = sim[8, 7] = 0.50
+    sim[[7, 8], :5] = sim[:5, [7, 8]] = 0.30
+    sim[9, [7, 8]] = sim[[7, 8], 9] = 0.29
+    sim[9, :5] = sim[:5, 9] = 0.27
+    clusters = [[0, 1, 2, 3, 4], [5], [6], [7, 8], [9], [10, 11]]
+    out = stories._attach_small(sim, np.ones(12), clusters, config)
+    assert sorted(map(sorted, out)) == [[0, 1, 2, 3, 4, 5, 7, 8, 9], [6], [10, 11]]
+    singles_only = stories._attach_small(sim, np.ones(12), clusters, stories.Config(small=1))
+    assert sorted(map(sorted, singles_only)) == [[0, 1, 2, 3, 4, 5], [6], [7, 8, 9], [10, 11]]
+
+
 def test_dates_from_text() -> None:
     found = stories.text_dates("On March 14, 2022 and 27 / 09 / 2013 or 2 May 2013.")
     assert [d.isoformat() for d in found] == ["2022-03-14", "2013-05-02", "2013-09-27"]
@@ -185,6 +223,40 @@ def test_workspace_from_before_revision_gets_the_new_column(tmp_path: Path, conf
         result = stories.assign_stories(ws, arts, config)
         assert _together([s.articles for s in result], BRIDGE)
         assert ws.conn.execute("SELECT COUNT(sparse) FROM story_member").fetchone()[0] == len(arts)
+        assert ws.conn.execute("SELECT COUNT(counts) FROM story_member").fetchone()[0] == len(arts)
+
+
+def _stored_rows(ws: Workspace, column: str) -> dict[str, list[dict[int, float]]]:
+    rows = ws.conn.execute(f"SELECT article_id, {column} FROM story_member").fetchall()
+    return {aid: [dict(zip(i.tolist(), v.tolist(), strict=True)) for i, v in stories._unpack_cols(blob)]
+            for aid, blob in rows}
+
+
+def test_stored_articles_are_weighed_again_as_the_workspace_grows(tmp_path: Path, config: stories.Config) -> None:
+    with Workspace(tmp_path / "ws") as ws:
+        stories.assign_stories(ws, REHAB_1, config)  # two documents: every word is as rare as any other
+        before = _stored_rows(ws, "sparse")
+        stories.assign_stories(ws, REHAB_2 + MEETING_2021 + BRIDGE + FIRES_VENNICK, config)
+        after, counts = _stored_rows(ws, "sparse"), _stored_rows(ws, "counts")
+        idf = stories._Idf.load(ws.conn.execute("SELECT data FROM story_state WHERE key='idf'").fetchone()[0])
+        first = REHAB_1[0].id
+        assert after[first] != before[first]
+        expected = idf.weigh([sp.csr_matrix((list(c.values()), list(c.keys()), [0, len(c)]), shape=(1, 2 ** bits))
+                              for c, bits in zip(counts[first], stories._BLOCK_BITS, strict=True)])
+        for got, want in zip(after[first], expected, strict=True):
+            assert got.keys() == set(want.indices.tolist())
+            assert np.allclose([got[i] for i in want.indices.tolist()], want.data)
+        # A story's sums stay the sums of its members' stored weights.
+        for sid, blob in ws.conn.execute("SELECT id, sparse FROM story").fetchall():
+            q = "SELECT article_id FROM story_member WHERE story_id=?"
+            members = [aid for (aid,) in ws.conn.execute(q, (sid,))]
+            for b, (idx, val) in enumerate(stories._unpack_cols(blob)):
+                total: dict[int, float] = {}
+                for aid in members:
+                    for i, v in after[aid][b].items():
+                        total[i] = total.get(i, 0.0) + v
+                assert np.allclose([total.get(i, 0.0) for i in idx.tolist()], val, atol=1e-5)
+                assert np.isclose(sum(total.values()), float(val.sum()), atol=1e-4)
 
 
 def test_story_time_is_its_days_not_its_span() -> None:
