@@ -166,6 +166,13 @@ def ecb(quick: bool, cache: Path | None) -> None:
         a, b, c = (score(stories.cluster(part, replace(config, revise_members=m), batches=n, features=sub), gold)
                    for n, m in ((1, config.revise_members), (10, config.revise_members), (10, 0)))
         print(f"  {'odd' if parity else 'even'} topics: {a[2]:.3f} / {b[2]:.3f} / {c[2]:.3f}")
+    print("\nother arrival orders (B3 F1 in 10 / 20 batches; shuffle seed 0 above):")
+    for seed in range(1, 6):
+        order = list(range(len(articles)))
+        random.Random(seed).shuffle(order)
+        part, sub = [articles[i] for i in order], feats.take(order)
+        a, b = (score(stories.cluster(part, config, batches=n, features=sub), gold) for n in (10, 20))
+        print(f"  seed {seed}: {a[2]:.3f} / {b[2]:.3f}")
 
 
 # -- speed -----------------------------------------------------------------------------------------------

@@ -23,11 +23,16 @@ Clustering is average-linkage agglomeration, done online. A batch of new article
 (chunks of ``Config.chunk`` articles), then each resulting group, largest first, finds the stories it is
 close to: a nearest-neighbour search over the stories' mean embeddings (top ``Config.candidates``, never
 all pairs), scored with every signal. The group and those stories are then re-clustered locally with the
-same average linkage: the latest ``Config.revise_members`` articles of each story take part one by one, the
-rest of the story as one block (its sums minus theirs; the average similarity of two groups is the dot
-product of their sums over n_a n_b). So the first report of a new event that joined a look-alike story
-leaves it once its own event has more reports, and two stories a batch shows to be one are merged, while
-the workspace is never re-clustered as a whole. Ids stay stable: a story id stays with the cluster holding
+same average linkage: the group's articles and the latest ``Config.revise_members`` articles of each story
+take part one by one, the rest of the story as one block (its sums minus theirs; the average similarity of
+two groups is the dot product of their sums over n_a n_b). The articles taking part are first weighed again
+by the current document frequencies (their raw counts are kept), since an article weighed when the
+workspace was small counts its topic's common words as rare. After the linkage, a cluster of at most
+``Config.small`` articles joins the larger cluster it is closest to when that is at least ``touch`` x
+threshold (a terse report or one from another angle that falls just under the threshold), unless its few
+articles are far closer to each other (``Config.own``). So the first report of a new event that joined a
+look-alike story leaves it once its own event has more reports, and two stories a batch shows to be one are
+merged, while the workspace is never re-clustered as a whole. Ids stay stable: a story id stays with the cluster holding
 its block (else most of its latest articles); when two ids land in one cluster the older survives and the
 other redirects to it (``resolve_story_id``). An article that mentions another event in passing stays with
 its main event because every signal is dominated by its own lead, entities and date.
@@ -283,10 +288,17 @@ class _Idf:
     def weigh(self, blocks: list[sp.csr_matrix]) -> list[sp.csr_matrix]:
         out = []
         for df, b in zip(self.df, blocks, strict=True):
-            w = b.astype(np.float32, copy=True)
+            w = sp.csr_matrix(b, dtype=np.float32, copy=True)
+            w.sum_duplicates()
             idf = np.log((1 + self.n_docs) / (1 + df[w.indices])) + 1
             w.data = np.log1p(w.data) * idf.astype(np.float32)
-            out.append(normalize(w).tocsr())
+            # Unit rows, by hand: sklearn's normalize validates its input at a cost that dominates small calls.
+            per_row = np.diff(w.indptr)
+            row = np.repeat(np.arange(w.shape[0]), per_row)
+            norm = np.sqrt(np.bincount(row, weights=w.data.astype(np.float64) ** 2, minlength=w.shape[0]))
+            norm[norm == 0] = 1.0
+            w.data = (w.data / np.repeat(norm, per_row)).astype(np.float32)
+            out.append(w)
         return out
 
     def dump(self) -> bytes:
@@ -706,27 +718,34 @@ class _Index:
         stories = sorted(stories, key=lambda s: s.seq)
         items = _Items()
         idle: dict[str, list[str]] = {}  # members outside every centroid (multilingual attachments)
+        parts: list[tuple[_Items | None, list[_Known], str]] = []
         for s in stories:
             assert s.id is not None and s.blocks is not None
             latest = self._latest(s)
             known = [self.known[a] for a in latest]
             gone = set(latest)
             core_members = [m for m in s.members if m not in gone]
+            core = None
             if s.n > len(latest):
                 dense, blocks = s.dense, list(s.blocks)
-                if latest:
+                if latest:  # the block is the story's sums minus its latest articles, as they were weighed
                     dense = dense - np.stack([k.dense for k in known]).sum(0)
                     # Stored sums keep only their largest terms, so a difference can dip below zero.
                     blocks = [sp.csr_matrix((b - _row_sum(r)).maximum(0))
                               for b, r in zip(blocks, _stack_cols([k.cols for k in known]), strict=True)]
                 latest_days = np.array([self.known[a].day for a in latest])
-                items.add(dense[None, :], blocks, s.n - len(latest), s.size - len(latest),
-                          s.days.minus(latest_days), core_members, s.id, core=True)
+                core = _Items()
+                core.add(dense[None, :], blocks, s.n - len(latest), s.size - len(latest),
+                         s.days.minus(latest_days), core_members, s.id, core=True)
             elif core_members:
                 idle[s.id] = core_members
+            parts.append((core, known, s.id))
+        self._reweigh([k for _, known, _ in parts for k in known])
+        for core, known, sid in parts:
+            if core is not None:
+                items.extend(core)
             if known:
-                self._reweigh(known)
-                items.add_known(known, s.id)
+                items.add_known(known, sid)
         assert new.blocks is not None
         items.add_known([self.known[a] for a in new.members], None)
         dense = np.vstack(items.dense)
