@@ -45,3 +45,11 @@ def test_ingest_in_two_batches_then_list_stories_and_copies(tmp_path: Path) -> N
 def test_serve_without_a_workspace_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "-w", str(tmp_path / "none")])
     assert result.exit_code == 2 and "no workspace" in result.output and "Traceback" not in result.output
+
+
+def test_counts_read_as_english() -> None:
+    from newsweave.cli import _count
+
+    assert _count(1, "story", "stories") == "1 story"
+    assert _count(3, "story", "stories") == "3 stories"
+    assert _count(1, "copy relation") == "1 copy relation" and _count(0, "article") == "0 articles"

@@ -36,6 +36,10 @@ WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _progress(quiet: bool) -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err, transient=True,
@@ -89,7 +93,7 @@ def ingest(
                 progress.add_task("stories", total=None)
                 found = api.assign_stories(ws)
             if not quiet:
-                err.print(f"{len(found)} stories in the workspace")
+                err.print(f"{_count(len(found), 'story', 'stories')} in the workspace")
     raise typer.Exit(1 if report.errors else 0)
 
 
@@ -153,7 +157,7 @@ def run(
             brief = api.run(ws, options, on_step=on_step)
         written = api.write_brief(brief, out_dir)
     if not quiet:
-        err.print(f"{len(brief.articles)} articles, {len(brief.stories)} stories")
+        err.print(f"{_count(len(brief.articles), 'article')}, {_count(len(brief.stories), 'story', 'stories')}")
     out.print(f"brief written to {written['html']}\n  also {written['md']} and {written['json']}")
     raise typer.Exit(1 if failed else 0)
 
@@ -175,7 +179,8 @@ def copies(workspace: WorkspaceOpt = Path(DEFAULT_DIR), quiet: QuietOpt = False)
                       str(r["sentences"]), escape(r["original_source"]), escape(r["reason"]))
     out.print(table)
     n = copies_stage.independent_sources([a.id for a in articles], relations)
-    out.print(f"{len(articles)} articles, {len(relations)} copy relations, {n} independent sources")
+    out.print(f"{_count(len(articles), 'article')}, {_count(len(relations), 'copy relation')}, "
+              f"{_count(n, 'independent source')}")
 
 
 @app.command("stories")
