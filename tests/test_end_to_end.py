@@ -317,3 +317,18 @@ def test_seeds_run_passes_check_brief(runs: dict[str, Run]) -> None:
     result = subprocess.run([sys.executable, str(CHECK_BRIEF), str(run.out / "brief.json")],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_a_denial_and_its_copies_answer_the_same_claim(doc: dict[str, Any], ids: dict[str, str]) -> None:
+    story = story_of(doc, ids["A1"])
+    answers: dict[tuple[str, int], set[str]] = {}
+    for claim in story["claims"]:
+        for d in claim["disputes"]:
+            answers.setdefault((d["article"], d["sentence"]), set()).add(claim["id"])
+    pairs = [((a["id"], here), (cp["of"], there)) for a in doc["articles"] for cp in a["copies"]
+             for here, there, _ in cp["evidence"]]
+    both = [(x, y) for x, y in pairs if x in answers and y in answers]
+    assert both and all(answers[x] == answers[y] for x, y in both), [(x, y, answers[x], answers[y]) for x, y in both]
+    # Norvessa's readout ("urged Valdoria to stop spreading false information") answers the drone claim.
+    readout = [c["text"] for c in story["claims"] for d in c["disputes"] if "false information" in d["text"]]
+    assert readout and all("drone" in t for t in readout), readout

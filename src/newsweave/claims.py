@@ -333,7 +333,7 @@ def find_claims(
             claims.append((_claim(cands, sim, members, copies), members))
     claims.sort(key=lambda cm: (-cm[0].independent_sources, -len(cm[0].articles), -len(cm[1])))
     claims = claims[:max_claims]
-    _attach_disputes(claims, cands, denials, articles, entities)
+    _attach_disputes(claims, cands, denials, articles, entities, copies)
     return [c for c, _ in claims]
 
 
@@ -372,12 +372,30 @@ def _in_reach(
     ]
 
 
+def _copied_sentences(copies: list[CopyRelation]) -> dict[tuple[str, int], tuple[str, int]]:
+    """(article, sentence) -> one representative of the sentences aligned with it by copy relations."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def root(x: tuple[str, int]) -> tuple[str, int]:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for rel in copies:
+        for here, there, _ in rel.evidence:
+            a, b = root((rel.article, here)), root((rel.of, there))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {x: root(x) for x in parent}
+
+
 def _attach_disputes(
     claims: list[tuple[Claim, list[int]]],
     cands: list[_Cand],
     denials: list[_Denial],
     articles: list[Article],
     entities: Any | None,
+    copies: list[CopyRelation],
 ) -> None:
     from . import embed
 
@@ -401,9 +419,9 @@ def _attach_disputes(
     ]
     flat = model.encode([t for ts in texts for t in ts])
     bounds = np.cumsum([0] + [len(ts) for ts in texts])
+    all_scores = []
     for n, d in enumerate(denials):
         q = d.quote
-        sentence = by_id[q.article].sentences[q.sentence]
         probes = flat[bounds[n] : bounds[n + 1]]
         d_ents = ents.get((q.article, q.sentence), set())
         scores = []
@@ -422,7 +440,23 @@ def _attach_disputes(
             if d.strong:
                 s += 0.05 * min(len(d_ents & claim_ents[k]), 2)
             scores.append(s)
-        if d.strong and _ANAPHORA.search(q.text):
+        all_scores.append(np.array(scores))
+    anaphoric = [d.strong and bool(_ANAPHORA.search(d.quote.text)) for d in denials]
+    # A sentence and its copies (a republished or spun version) are one statement: they answer one claim,
+    # chosen on their scores together, so that a readout is not listed against one claim here and another
+    # in its rewrite because the rewrite's words drifted.
+    copied = _copied_sentences(copies)
+    statement = [copied.get((d.quote.article, d.quote.sentence), (d.quote.article, d.quote.sentence))
+                 for d in denials]
+    together: dict[tuple[str, int], list[int]] = {}
+    for n in range(len(denials)):
+        if not anaphoric[n]:
+            together.setdefault(statement[n], []).append(n)
+    for n, d in enumerate(denials):
+        q = d.quote
+        sentence = by_id[q.article].sentences[q.sentence]
+        scores = all_scores[n]
+        if anaphoric[n]:
             # "denied making any such request", "never heard anything like that": of the claims its article
             # stated before, the one its words match best (not simply the first: the anaphor has a meaning)
             reach = [k for k, ok in enumerate(_in_reach(q, claims, member_vecs, by_id[q.article].sentences, model))
@@ -435,7 +469,10 @@ def _attach_disputes(
             best = max(scores[k] for k in reach)
             k = min(k for k in reach if scores[k] >= best - ANAPHOR_TIE)
         else:
-            k = int(np.argmax(scores))
+            group = together[statement[n]]
+            joint = np.mean([all_scores[m] for m in group], axis=0)
+            joint[np.min([all_scores[m] for m in group], axis=0) <= -1.0] = -1.0  # nobody disputes their own
+            k = int(np.argmax(joint))
             if scores[k] < (SIM_DISPUTE if d.strong else SIM_NEGATED):
                 continue
         key = (q.article, q.sentence, claims[k][0].id)
