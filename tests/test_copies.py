@@ -191,3 +191,12 @@ def test_sentences_with_the_same_frame_about_other_names_are_not_alike():
     same_frame = doc("In 2004 the Delmar Port Authority approved a plan for a bridge that was never built.")
     assert copies._verbatim(original, same_frame).pairs
     assert not copies._verbatim(original, same_frame, agree=copies._same_names(original, same_frame, no_stock)).pairs
+
+
+def test_aligned_sentences_join_across_copies_of_copies() -> None:
+    rels = [CopyRelation("b", "a", "rewrite", 0.9, [(0, 0, 0.9), (2, 1, 0.7)]),
+            CopyRelation("c", "b", "exact", 1.0, [(1, 2, 1.0)])]
+    same = copies.aligned_sentences(rels)
+    assert same[("a", 1)] == same[("b", 2)] == same[("c", 1)]
+    assert same[("a", 0)] == same[("b", 0)] != same[("a", 1)]
+    assert ("c", 0) not in same

@@ -305,6 +305,13 @@ def test_timeline_resolves_relative_dates(doc: dict[str, Any], ids: dict[str, st
     assert sundays and all(t["date"] == "2025-12-07" for t in sundays), sundays
 
 
+def test_timeline_lists_a_copied_sentence_once(doc: dict[str, Any], ids: dict[str, str]) -> None:
+    entries = {(t["article"], t["sentence"]) for t in story_of(doc, ids["A1"])["timeline"]}
+    pairs = [((a["id"], here), (cp["of"], there)) for a in doc["articles"] for cp in a["copies"]
+             for here, there, _ in cp["evidence"]]
+    twice = [(x, y) for x, y in pairs if x in entries and y in entries]
+    assert not twice, twice  # e.g. Norvessa's readout and its spun rewrite ("cease spreading false data")
+
 # -- the shared seeds --------------------------------------------------------------------------
 
 

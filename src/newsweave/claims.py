@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .copies import independent_sources
+from .copies import aligned_sentences, independent_sources
 from .model import Article, Citation, Claim, CopyRelation, Dispute, Quote
 from .quotes import cue_lemma
 
@@ -372,23 +372,6 @@ def _in_reach(
     ]
 
 
-def _copied_sentences(copies: list[CopyRelation]) -> dict[tuple[str, int], tuple[str, int]]:
-    """(article, sentence) -> one representative of the sentences aligned with it by copy relations."""
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def root(x: tuple[str, int]) -> tuple[str, int]:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    for rel in copies:
-        for here, there, _ in rel.evidence:
-            a, b = root((rel.article, here)), root((rel.of, there))
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return {x: root(x) for x in parent}
-
-
 def _attach_disputes(
     claims: list[tuple[Claim, list[int]]],
     cands: list[_Cand],
@@ -445,7 +428,7 @@ def _attach_disputes(
     # A sentence and its copies (a republished or spun version) are one statement: they answer one claim,
     # chosen on their scores together, so that a readout is not listed against one claim here and another
     # in its rewrite because the rewrite's words drifted.
-    copied = _copied_sentences(copies)
+    copied = aligned_sentences(copies)
     statement = [copied.get((d.quote.article, d.quote.sentence), (d.quote.article, d.quote.sentence))
                  for d in denials]
     together: dict[tuple[str, int], list[int]] = {}

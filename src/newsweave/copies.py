@@ -800,6 +800,24 @@ def copy_table(articles: list[Article], copies: Iterable[CopyRelation]) -> list[
     return rows
 
 
+def aligned_sentences(copies: Iterable[CopyRelation]) -> dict[tuple[str, int], tuple[str, int]]:
+    """(article, sentence) -> one representative of the sentences the copy relations align with it (a
+    republished or spun sentence and its original are one statement)."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def root(x: tuple[str, int]) -> tuple[str, int]:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for rel in copies:
+        for here, there, _ in rel.evidence:
+            a, b = root((rel.article, here)), root((rel.of, there))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {x: root(x) for x in parent}
+
+
 def independent_sources(article_ids: Iterable[str], copies: Iterable[CopyRelation]) -> int:
     """Number of groups of the given articles once articles joined by copy relations count once."""
     ids = list(dict.fromkeys(article_ids))

@@ -58,7 +58,7 @@ def analyse_story(
         entities=index.entities,
         quotes=quotes,
         claims=claims,
-        timeline=timeline_stage.build_timeline(articles),
+        timeline=timeline_stage.build_timeline(articles, copies),
     ), garbled
 
 

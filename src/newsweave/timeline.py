@@ -11,12 +11,14 @@ a date without a future cue on its own verb is in the past).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import embed, nlp
-from .model import Article, Citation, TimelineEntry
+from .copies import aligned_sentences
+from .model import Article, Citation, CopyRelation, TimelineEntry
 
 if TYPE_CHECKING:
     from spacy.tokens import Span
@@ -153,9 +155,10 @@ def _events(article: Article, docs: list) -> list[TimelineEntry]:  # noqa: ANN00
     return out
 
 
-def build_timeline(articles: list[Article]) -> list[TimelineEntry]:
+def build_timeline(articles: list[Article], copies: Iterable[CopyRelation] = ()) -> list[TimelineEntry]:
     """Dated events of the articles, oldest first and undated last; one entry per event across articles
-    (the others that report it are in `also`)."""
+    (the others that report it are in `also`). A sentence the copy relations align with a kept one is
+    that entry too, however far a spun rewrite's words drifted."""
     parses = nlp.parse(articles)
     events = [e for a in articles for e in _events(a, parses[a.id])]
     if not events:
@@ -165,10 +168,16 @@ def build_timeline(articles: list[Article]) -> list[TimelineEntry]:
     events.sort(key=lambda e: (e.date or "9999", by_id[e.article].published or "9999",
                                "machine-translation-signs" in by_id[e.article].flags, e.article, e.sentence))
     vecs = embed.english().encode([e.text for e in events])
+    statement = aligned_sentences(copies)
+
+    def same(a: TimelineEntry, b: TimelineEntry) -> bool:
+        key = statement.get((a.article, a.sentence))
+        return key is not None and key == statement.get((b.article, b.sentence))
+
     kept: list[int] = []
     for k, e in enumerate(events):
         twin = next((j for j in kept if events[j].date == e.date and events[j].article != e.article
-                     and float(vecs[j] @ vecs[k]) >= SAME_EVENT), None)
+                     and (float(vecs[j] @ vecs[k]) >= SAME_EVENT or same(events[j], e))), None)
         if twin is None:
             kept.append(k)
         else:
