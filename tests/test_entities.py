@@ -216,3 +216,22 @@ def test_a_medium_tagged_person_is_not_a_person() -> None:
     index = resolve_entities([to_article(RawDoc(source="medium.txt", text=text))[0]])
     people = {e.name for e in index.entities if e.type == "PERSON"}
     assert "Twitter" not in people and "Lena Ortiz" in people
+
+
+def test_roles_from_a_machine_translated_copy_only_when_no_other_article_gives_one() -> None:
+    def article(text: str, source: str, mt: bool = False) -> Article:
+        result = to_article(RawDoc(source=source, text=text))
+        assert not isinstance(result, Exception), result
+        if mt:
+            result[0].flags.append("machine-translation-signs")
+        return result[0]
+
+    clean = article("Jonas Velde, Valdoria's national security adviser, met Estovan envoy Piet Anselm on Monday. "
+                    "Velde said the talks were useful.", "clean.txt")
+    spun = article("Jonas Velde, Valdoria's nationwide safety adviser, stated the talks with Estovan envoy Piet Anselm "
+                   "have been helpful. Velde stated extra talks would observe.", "spun.txt", mt=True)
+    both = resolve_entities([clean, spun])
+    roles = _person(both, "Jonas Velde").roles
+    assert any("national security adviser" in r for r in roles) and not any("nationwide" in r for r in roles)
+    alone = resolve_entities([spun])
+    assert any("nationwide safety adviser" in r for r in _person(alone, "Jonas Velde").roles)
