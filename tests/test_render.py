@@ -158,6 +158,20 @@ def test_a_quote_repeated_by_copies_is_shown_once_from_the_original() -> None:
     assert len(speakers(story)[0]["quotes"]) == 3
 
 
+def test_two_quotes_of_one_copied_sentence_cite_it_once() -> None:
+    arts = {"orig": {"id": "orig", "copies": []},
+            "spun": {"id": "spun", "copies": [{"of": "orig", "kind": "rewrite", "share": 0.9,
+                                               "evidence": [[0, 0, 0.9], [1, 1, 0.7]]}]}}
+    said = {"speaker": "e1", "speaker_name": "Norvessa", "kind": "reported", "cue": "said"}
+    story = {"entities": [{"id": "e1", "name": "Norvessa", "roles": []}], "quotes": [
+        {**said, "text": "Emberg had set out its position, urged Valdoria to stop", "article": "orig", "sentence": 1},
+        {**said, "text": "set out Norvessa's principled place", "article": "spun", "sentence": 1},
+        {**said, "text": "cease spreading false data", "article": "spun", "sentence": 1},
+    ]}
+    (group,) = speakers(story, arts)
+    assert [(q["sentence"], q["also"]) for q in group["quotes"]] == [(1, [{"article": "spun", "sentence": 1}])]
+
+
 def test_entities_are_shown_people_first_then_by_kind() -> None:
     story = {"entities": [
         {"id": "g", "name": "Valmora", "type": "GPE", "aliases": ["Valmora"], "roles": []},

@@ -82,7 +82,9 @@ def collapse_repeats(items: list[dict[str, Any]], origin: Origin) -> list[dict[s
             first["also"].append({"article": first["article"], "sentence": first["sentence"]})
             first.update({**item, "also": first["also"]})
         else:
-            first["also"].append({"article": item["article"], "sentence": item["sentence"]})
+            cite = {"article": item["article"], "sentence": item["sentence"]}
+            if cite not in first["also"] and cite != {"article": first["article"], "sentence": first["sentence"]}:
+                first["also"].append(cite)  # two quotes of one sentence cite it once
         seen.setdefault(root, first)
         seen.setdefault(words, first)
     return out
