@@ -312,3 +312,11 @@ def test_reported_content_keeps_the_closing_mark_of_a_quoted_phrase():
     )
     q = _find(extract_quotes([art]), "hard messages")
     assert q.kind == "reported" and q.text == 'he preferred to deliver hard messages "face to face"', q.text
+
+
+def test_reported_content_follows_its_cue_when_the_parser_hangs_a_word_before_it():
+    # en_core_web_sm attaches "where" to "keep", so the content's subtree spans the cue "pledged" itself
+    art = _article("The two officials last met in Lisvana in January, where they pledged to keep open lines of "
+                   "communication despite deep disagreements over trade.")
+    (q,) = [q for q in extract_quotes([art]) if q.cue == "pledged"]
+    assert q.text == "to keep open lines of communication despite deep disagreements over trade"

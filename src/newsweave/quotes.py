@@ -266,6 +266,11 @@ def _content_of(verb: Token, exclude: set[int], lemma: str) -> list[Token]:
             if c.dep_ == "prep" and c.lower_ not in ("about", "of"):
                 continue
             toks.extend(t for t in c.subtree if t.i not in exclude)
+    before = [t for t in toks if t.i < verb.i]
+    if before and len(before) < len(toks) and all(t.tag_ == "WRB" or t.is_punct for t in before):
+        # "where they pledged to keep ...": the parser hangs the relative "where" on "keep", so the content
+        # would reach back over its own cue; what is reported follows the cue.
+        toks = [t for t in toks if t.i > verb.i]
     return sorted(toks, key=lambda t: t.i)
 
 
