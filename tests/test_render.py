@@ -172,6 +172,27 @@ def test_two_quotes_of_one_copied_sentence_cite_it_once() -> None:
     assert [(q["sentence"], q["also"]) for q in group["quotes"]] == [(1, [{"article": "spun", "sentence": 1}])]
 
 
+def test_a_spun_copy_of_a_quote_is_folded_by_its_place_between_aligned_sentences() -> None:
+    # Quoted words are never copy evidence, so only sentences 0 and 3 of the copy are aligned (to 0 and 3).
+    arts = {"orig": {"id": "orig", "copies": []},
+            "spun": {"id": "spun", "copies": [{"of": "orig", "kind": "rewrite", "share": 0.9,
+                                               "evidence": [[0, 0, 0.9], [3, 3, 0.8]]}]}}
+    said = {"speaker": "e1", "speaker_name": "Lenz", "kind": "direct", "cue": "said"}
+    quotes = [
+        {**said, "text": "I told him this is a decision with consequences", "article": "orig", "sentence": 1},
+        {**said, "text": "Our partners see it the same way", "article": "orig", "sentence": 2},
+        {**said, "text": "I informed him this is a choice with penalties", "article": "spun", "sentence": 1},
+        {**said, "text": "Our companions see it the identical method", "article": "spun", "sentence": 2},
+    ]
+    story = {"entities": [{"id": "e1", "name": "Dario Lenz", "roles": []}], "quotes": quotes}
+    (group,) = speakers(story, arts)
+    assert [(q["sentence"], q["also"]) for q in group["quotes"]] == [
+        (1, [{"article": "spun", "sentence": 1}]), (2, [{"article": "spun", "sentence": 2}])]
+    # The copy dropped one of the two quotes: which one it kept is unknown, so nothing is folded.
+    story["quotes"] = quotes[:3]
+    assert len(speakers(story, arts)[0]["quotes"]) == 3
+
+
 def test_entities_are_shown_people_first_then_by_kind() -> None:
     story = {"entities": [
         {"id": "g", "name": "Valmora", "type": "GPE", "aliases": ["Valmora"], "roles": []},

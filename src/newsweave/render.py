@@ -108,8 +108,41 @@ def speakers(story: dict[str, Any], arts: dict[str, Any] | None = None) -> list[
                                     "roles": list(ent["roles"]) if ent else [], "quotes": []})
         g["quotes"].append(q)
     for g in groups.values():
-        g["quotes"] = collapse_repeats(g["quotes"], origin)
+        g["quotes"] = collapse_repeats(g["quotes"], _with_quote_gaps(origin, g["quotes"], arts or {}))
     return sorted(groups.values(), key=lambda g: -len(g["quotes"]))
+
+
+def _with_quote_gaps(origin: Origin, quotes: list[dict[str, Any]], arts: dict[str, Any]) -> Origin:
+    """`origin`, plus one speaker's quoted sentences that a copy relation leaves unaligned.
+
+    Copy evidence never includes words inside quotation marks, so a spun copy's rewording of a quote
+    ("I informed him that this is a choice with penalties") is not aligned with the original ("I told him
+    that this is a decision with consequences"). Between two aligned sentences of a copy and its original,
+    the same speaker's quotes are the same quotes, in order, when both sides hold as many of them."""
+    sentences: dict[str, set[int]] = {}
+    for q in quotes:
+        sentences.setdefault(q["article"], set()).add(int(q["sentence"]))
+    extra: dict[tuple[str, int], tuple[str, int]] = {}
+    for aid, mine in sentences.items():
+        for rel in arts.get(aid, {}).get("copies", []):
+            theirs = sentences.get(rel["of"])
+            if not theirs:
+                continue
+            anchors = sorted((int(h), int(t)) for h, t, *_ in rel.get("evidence", []))
+            if not anchors:  # nothing places the quotes relative to each other
+                continue
+            here_aligned, there_aligned = {h for h, _ in anchors}, {t for _, t in anchors}
+            gaps: dict[int, tuple[list[int], list[int]]] = {}
+            for i in sorted(mine - here_aligned):
+                gaps.setdefault(sum(h < i for h, _ in anchors), ([], []))[0].append(i)
+            for j in sorted(theirs - there_aligned):
+                gaps.setdefault(sum(t < j for _, t in anchors), ([], []))[1].append(j)
+            for here, there in gaps.values():
+                if here and len(here) == len(there):
+                    extra.update({(aid, i): (rel["of"], j) for i, j in zip(here, there, strict=True)})
+    if not extra:
+        return origin
+    return lambda article, sentence: origin(*extra.get((article, sentence), (article, sentence)))
 
 
 def disputes(claim: dict[str, Any], arts: dict[str, Any] | None = None) -> list[dict[str, Any]]:
