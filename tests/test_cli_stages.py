@@ -48,8 +48,8 @@ def test_serve_without_a_workspace_says_so(tmp_path: Path) -> None:
 
 
 def test_counts_read_as_english() -> None:
-    from newsweave.cli import _count
+    from newsweave.render import count
 
-    assert _count(1, "story", "stories") == "1 story"
-    assert _count(3, "story", "stories") == "3 stories"
-    assert _count(1, "copy relation") == "1 copy relation" and _count(0, "article") == "0 articles"
+    assert count(1, "story", "stories") == "1 story"
+    assert count(3, "story", "stories") == "3 stories"
+    assert count(1, "copy relation") == "1 copy relation" and count(0, "article") == "0 articles"

@@ -25,6 +25,7 @@ from . import copies as copies_stage
 from . import stories as stories_stage
 from .ingest import MAX_BYTES, IngestReport, InputError, JsonFields, read_stdin
 from .pipeline import Options
+from .render import count
 from .workspace import DEFAULT_DIR
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a pile of news reports into one "
@@ -34,10 +35,6 @@ err = Console(stderr=True, highlight=False)
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _progress(quiet: bool) -> Progress:
@@ -93,7 +90,7 @@ def ingest(
                 progress.add_task("stories", total=None)
                 found = api.assign_stories(ws)
             if not quiet:
-                err.print(f"{_count(len(found), 'story', 'stories')} in the workspace")
+                err.print(f"{count(len(found), 'story', 'stories')} in the workspace")
     raise typer.Exit(1 if report.errors else 0)
 
 
@@ -157,7 +154,7 @@ def run(
             brief = api.run(ws, options, on_step=on_step)
         written = api.write_brief(brief, out_dir)
     if not quiet:
-        err.print(f"{_count(len(brief.articles), 'article')}, {_count(len(brief.stories), 'story', 'stories')}")
+        err.print(f"{count(len(brief.articles), 'article')}, {count(len(brief.stories), 'story', 'stories')}")
     out.print(f"brief written to {written['html']}\n  also {written['md']} and {written['json']}")
     raise typer.Exit(1 if failed else 0)
 
@@ -179,8 +176,8 @@ def copies(workspace: WorkspaceOpt = Path(DEFAULT_DIR), quiet: QuietOpt = False)
                       str(r["sentences"]), escape(r["original_source"]), escape(r["reason"]))
     out.print(table)
     n = copies_stage.independent_sources([a.id for a in articles], relations)
-    out.print(f"{_count(len(articles), 'article')}, {_count(len(relations), 'copy relation')}, "
-              f"{_count(n, 'independent source')}")
+    out.print(f"{count(len(articles), 'article')}, {count(len(relations), 'copy relation')}, "
+              f"{count(n, 'independent source')}")
 
 
 @app.command("stories")

@@ -184,10 +184,16 @@ def _cites(cs: list[dict[str, Any]], short: dict[str, str]) -> str:
     return " ".join(_cite(c, short) for c in cs)
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """'1 story', '3 stories', '0 articles'."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) -> list[str]:
     span = " to ".join(dict.fromkeys(x for x in (s.get("start"), s.get("end")) if x)) or "undated"
     out = [f"## {_md(s['headline'])}", "",
-           f"{len(s['articles'])} articles, {s['independent_sources']} independent sources; {span}.", ""]
+           f"{count(len(s['articles']), 'article')}, {count(s['independent_sources'], 'independent source')}; "
+           f"{span}.", ""]
     if s["summary"]:
         out += ["### Summary", ""]
         for x in s["summary"]:
@@ -263,7 +269,7 @@ def to_markdown(doc: dict[str, Any]) -> str:
     arts = {a["id"]: a for a in doc["articles"]}
     short = {a["id"]: f"A{i + 1}" for i, a in enumerate(doc["articles"])}
     out: list[str] = ["# newsweave brief", "", f"Generated {_md(doc['generated_at'])}; "
-                      f"{len(doc['articles'])} articles, {len(doc['stories'])} stories. "
+                      f"{count(len(doc['articles']), 'article')}, {count(len(doc['stories']), 'story', 'stories')}. "
                       "Citations [A1:3] name an article (see Sources) and a sentence number (from 0).", ""]
     for s in doc["stories"]:
         out += _md_story(s, arts, short)
@@ -275,5 +281,5 @@ def to_html(doc: dict[str, Any]) -> str:
     short = {a["id"]: f"A{i + 1}" for i, a in enumerate(doc["articles"])}
     return _env.get_template("brief.html.j2").render(
         doc=doc, short=short, arts={a["id"]: a for a in doc["articles"]},
-        safe_url=safe_url, when=when, speakers=speakers, entity_groups=entity_groups,
+        safe_url=safe_url, when=when, speakers=speakers, entity_groups=entity_groups, count=count,
         disputes=disputes)

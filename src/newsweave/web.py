@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import brief as brief_mod
-from .render import disputes, safe_url, speakers, when
+from .render import count, disputes, safe_url, speakers, when
 from .workspace import DB_NAME, Workspace
 
 HOST = "127.0.0.1"
@@ -57,7 +57,8 @@ SECURITY_HEADERS = {
 _env = Environment(loader=PackageLoader("newsweave", "templates/web"), autoescape=True,
                    trim_blocks=True, lstrip_blocks=True)
 _env.filters["seg"] = lambda s: quote(str(s), safe="")  # one URL path segment, whatever the id holds
-_env.globals.update(css=Markup(_CSS), safe_url=safe_url, when=when, speakers=speakers, disputes=disputes)
+_env.globals.update(css=Markup(_CSS), safe_url=safe_url, when=when, speakers=speakers, disputes=disputes,
+                    count=count)
 
 
 @dataclass
