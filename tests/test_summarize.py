@@ -180,6 +180,21 @@ def test_when_every_wording_is_second_hand_the_least_garbled_is_shown():
         assert a["spun"].id not in {c.article for s in summary for c in s.citations}, n
 
 
+def test_a_sentence_that_misspells_a_name_is_shown_in_the_words_of_one_that_does_not():
+    a = _articles(dict(FERRY, spun=(None, None, FERRY["spun"][2])))
+    for key in ("post", "spun"):
+        a[key].flags.append("garbled-names")  # both misspell some name somewhere
+    arts = list(a.values())
+    spun_vote = (a["spun"].id, 0)
+
+    def vote(garbled: set[tuple[str, int]]) -> tuple[str, int]:
+        s = next(s for s in summarize(arts, [], [], sentences=4, garbled=garbled) if "ferry terminal" in s.text)
+        return s.citations[0].article, s.citations[0].sentence
+
+    assert vote(set()) == spun_vote  # the copy's lead reads best
+    assert vote({spun_vote}) == (a["post"].id, 3)  # ... but it is the one that writes a name wrong
+
+
 FIRE = {
     "gazette": ("Tovik Gazette", "2024-09-02",
                 "Fire destroyed the Tovik paint factory on Sunday night, and forty workers were evacuated unharmed.\n"

@@ -771,6 +771,10 @@ class EntityIndex:
         """Article id -> the garbled or misspelt name variants in it that were merged into an entity."""
         return {a: list(v) for a, v in self._garbled.items()}
 
+    def garbled_sentences(self) -> set[tuple[str, int]]:
+        """(article, sentence) pairs that write a name in a garbled or misspelt form."""
+        return {(m.article, m.sentence) for m in self.mentions if m.text in self._garbled.get(m.article, ())}
+
     def garbled_articles(self) -> set[str]:
         """Articles that should carry the "garbled-names" flag."""
         return set(self._garbled)

@@ -46,7 +46,9 @@ def analyse_story(
     articles = [_flag(a, "garbled-names") if a.id in garbled else a for a in articles]
     quotes = quotes_stage.extract_quotes(articles, index)
     claims = claims_stage.find_claims(articles, quotes, index, copies)
-    summary = summarize_stage.summarize(articles, copies, claims, sentences=options.sentences, words=options.words)
+    misspelt = index.garbled_sentences()
+    summary = summarize_stage.summarize(articles, copies, claims, sentences=options.sentences, words=options.words,
+                                        garbled=misspelt)
     if options.writer == "llm" and options.llm_url:
         from . import writer
 
@@ -54,7 +56,7 @@ def analyse_story(
     return StoryBrief(
         story=story,
         summary=summary,
-        key_facts=summarize_stage.key_facts(articles, copies, claims, summary),
+        key_facts=summarize_stage.key_facts(articles, copies, claims, summary, garbled=misspelt),
         entities=index.entities,
         quotes=quotes,
         claims=claims,

@@ -12,6 +12,7 @@ sentence of the dispute (one denial per claim), placed right after it.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +50,7 @@ class Candidate:
     quality: float
     vec: np.ndarray = field(repr=False)
     copied: bool = False
+    misspelt: bool = False  # writes a name in a garbled form ("Jack Sullivan")
     relevance: float = 0.0
     support: list[Citation] = field(default_factory=list)  # best sentence of each other article saying it
 
@@ -135,11 +137,13 @@ def _lexical_centrality(texts: list[str], group_of: np.ndarray, n_groups: int) -
     return np.asarray(m @ centre).ravel()
 
 
-def _candidates(articles: list[Article], copies: list[CopyRelation]) -> list[Candidate]:
+def _candidates(articles: list[Article], copies: list[CopyRelation],
+                garbled: Collection[tuple[str, int]] = ()) -> list[Candidate]:
     """Every sentence of the story, with quality, relevance and the other articles that say the same."""
     groups = copy_groups(articles, copies)
     copied = {c.article for c in copies}
-    cands = [Candidate(a, i, groups[a.id], sentence_quality(s, a, a.id in copied), np.zeros(0), a.id in copied)
+    cands = [Candidate(a, i, groups[a.id], sentence_quality(s, a, a.id in copied), np.zeros(0), a.id in copied,
+                       (a.id, i) in garbled)
              for a in articles for i, s in enumerate(a.sentences)]
     if not cands:
         return []
@@ -187,11 +191,14 @@ def _stand_ins(cands: list[Candidate], copies: list[CopyRelation]) -> dict[int, 
         if k in out or not c.second_hand:
             continue
         clean = [index_of[(x.article, x.sentence)] for x in c.support if (x.article, x.sentence) in index_of]
-        # A first-hand sentence reading as well, else any second-hand one reading better.
+        # A first-hand sentence reading as well, else any second-hand one reading better; for a sentence that
+        # misspells a name, any reading as well that spells the names right.
         clean = [j for j in clean if cands[j].quality > c.quality
-                 or (not cands[j].second_hand and cands[j].quality >= c.quality)]
+                 or (not cands[j].second_hand and cands[j].quality >= c.quality)
+                 or (c.misspelt and not cands[j].misspelt and cands[j].quality >= c.quality)]
         if clean:
-            out[k] = max(clean, key=lambda j: (not cands[j].second_hand, cands[j].quality, cands[j].relevance))
+            out[k] = max(clean, key=lambda j: (not cands[j].second_hand, not cands[j].misspelt, cands[j].quality,
+                                               cands[j].relevance))
     for k in list(out):  # a copy of a copy: follow to the first-hand sentence
         seen = {k}
         while out[k] in out and out[out[k]] not in seen:
@@ -273,9 +280,11 @@ def summarize(
     claims: list[Claim],
     sentences: int = 5,
     words: int | None = None,
+    garbled: Collection[tuple[str, int]] = (),
 ) -> list[SummarySentence]:
-    """A summary of `sentences` sentences (or at most `words` words) taken verbatim from the articles."""
-    cands = _candidates(articles, copies)
+    """A summary of `sentences` sentences (or at most `words` words) taken verbatim from the articles;
+    `garbled`: (article, sentence) pairs that misspell a name (`EntityIndex.garbled_sentences`)."""
+    cands = _candidates(articles, copies, garbled)
     if not cands:
         return []
     index_of = {(c.article.id, c.index): k for k, c in enumerate(cands)}
@@ -360,6 +369,7 @@ def key_facts(
     claims: list[Claim],
     summary: list[SummarySentence],
     limit: int = 5,
+    garbled: Collection[tuple[str, int]] = (),
 ) -> list[KeyFact]:
     """The facts most independent sources report, each once, in its shortest clean wording.
 
@@ -367,7 +377,7 @@ def key_facts(
     independent sources counts copies once. Disputed claims and their denials are left to the Disputed
     section.
     """
-    cands = _candidates(articles, copies)
+    cands = _candidates(articles, copies, garbled)
     if not cands:
         return []
     asserts = _asserted_claims(cands, claims)
