@@ -326,6 +326,16 @@ def test_seeds_run_passes_check_brief(runs: dict[str, Run]) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+def test_seeds_summary_spells_the_names_right(runs: dict[str, Run]) -> None:
+    if "seeds" not in runs:
+        pytest.skip("../shared/seeds not present")
+    (story,) = runs["seeds"].doc["stories"]
+    text = " ".join(item["text"] for item in story["summary"])
+    assert "Sullivan" in text and "Yang Jiechi" in text
+    for garble in ("Jack Sullivan", "Yang Kiyoshi", "Li Pengyu", "Chao Lijian"):
+        assert garble not in text, garble
+
+
 def test_a_denial_and_its_copies_answer_the_same_claim(doc: dict[str, Any], ids: dict[str, str]) -> None:
     story = story_of(doc, ids["A1"])
     answers: dict[tuple[str, int], set[str]] = {}
