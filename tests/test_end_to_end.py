@@ -326,6 +326,14 @@ def test_seeds_run_passes_check_brief(runs: dict[str, Run]) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
 
 
+def test_a_dispute_names_the_resolved_person_once(sample: Run) -> None:
+    # Ana Petrov is "Ana Petrov" in one sentence and "Petrov" in the next: one person, one name shown.
+    md = (sample.out / "brief.md").read_text("utf-8")
+    html = (sample.out / "brief.html").read_text("utf-8")
+    assert "**Ana Petrov** contradicts" in md and "**Petrov**" not in md
+    assert "<strong>Ana Petrov</strong>" in html and "<strong>Petrov</strong>" not in html
+
+
 def test_seeds_summary_spells_the_names_right(runs: dict[str, Run]) -> None:
     if "seeds" not in runs:
         pytest.skip("../shared/seeds not present")

@@ -145,9 +145,14 @@ def _with_quote_gaps(origin: Origin, quotes: list[dict[str, Any]], arts: dict[st
     return lambda article, sentence: origin(*extra.get((article, sentence), (article, sentence)))
 
 
-def disputes(claim: dict[str, Any], arts: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """A claim's disputes, each once (`collapse_repeats`): a copy's repeat of a denial is not a new one."""
-    return collapse_repeats(claim.get("disputes", []), _origin(arts or {}))
+def disputes(claim: dict[str, Any], arts: dict[str, Any] | None = None,
+             story: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """A claim's disputes, each once (`collapse_repeats`): a copy's repeat of a denial is not a new one.
+    `who` is the disputing entity's name when it is resolved (one person: "Ana Petrov", never also
+    "Petrov"), else the name as written."""
+    names = {e["id"]: e["name"] for e in (story or {}).get("entities", [])}
+    return [{**d, "who": names.get(d.get("by") or "", d["by_name"])}
+            for d in collapse_repeats(claim.get("disputes", []), _origin(arts or {}))]
 
 
 _ENTITY_GROUPS = (("PERSON", "People"), ("ORG", "Organisations"), ("GPE", "Places"),
@@ -216,9 +221,9 @@ def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) ->
             who = _md(", ".join(c["attributed_to"]) or "no one named")
             claim = (f"{_md(c['text'])} — {who}; {c['independent_sources']} independent sources "
                      f"{_cites(c.get('citations', []), short)}")
-            denials = "<br>".join(f"**{_md(d['by_name'])}** {_md(d['relation'])}: {_md(d['text'])} "
+            denials = "<br>".join(f"**{_md(d['who'])}** {_md(d['relation'])}: {_md(d['text'])} "
                                   f"{_cite(d, short)}" + (f" — also {_cites(d['also'], short)}" if d["also"] else "")
-                                  for d in disputes(c, arts))
+                                  for d in disputes(c, arts, s))
             out.append(f"| {claim} | {denials} |")
         out.append("")
     if s["quotes"]:
