@@ -228,6 +228,26 @@ def _arson(a: dict[str, Article]) -> Claim:
                            Dispute(None, "A union official", "denies", "", union.article, union.sentence)])
 
 
+def test_key_facts_leave_denials_in_other_words_to_the_disputed_section_and_stand_alone():
+    texts = dict(FIRE)
+    # The wire's denial is recorded for only one article; a fourth outlet reports the same denial in
+    # other words, and a fifth a fact that leans on the sentence before it.
+    texts["daily"] = ("Tovik Daily", "2024-09-03",
+                      "Mara Lund, owner of the Tovik paint factory, rejected claims that the fire was arson.\n"
+                      "She said the wiring in the loading bay was old and unsafe.\n"
+                      "He added that forty workers would be paid while the factory is rebuilt.")
+    texts["weekly"] = ("Tovik Weekly", "2024-09-04",
+                       "The paint factory owner said the forty workers would be paid while the factory is rebuilt.")
+    a = _articles(texts)
+    arts = list(a.values())
+    claim = _arson(a)
+    disputing = {(d.article, d.sentence) for d in claim.disputes}
+    facts = key_facts(arts, [], [claim], summarize(arts, [], [claim]), limit=10)
+    for f in facts:
+        assert not disputing & {(c.article, c.sentence) for c in f.citations}, f.text
+        assert not f.text.startswith(("He ", "She ")), f.text
+
+
 def test_claim_every_source_carries_enters_with_one_denial_by_the_widest_reported_party(monkeypatch):
     a = _articles(FIRE)
     claim = _arson(a)

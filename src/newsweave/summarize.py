@@ -385,8 +385,9 @@ def key_facts(
     in_summary = {(c.article, c.sentence) for s in summary for c in s.citations}
     scored = []
     for k, c in enumerate(cands):
-        if k in asserts or (c.article.id, c.index) in disputing or c.quality < 0.5:
-            continue
+        if k in asserts or c.quality < 0.5 or any(
+                (x.article, x.sentence) in disputing for x in [c.citation, *c.support]):
+            continue  # a denial told in other words by another article is still the Disputed section's
         ids = [c.article.id] + [x.article for x in c.support]
         n = independent_sources(ids, copies)
         scored.append((n, c.relevance, k, ids))
@@ -399,10 +400,14 @@ def key_facts(
             continue
         # Of the sentences saying this fact, show the shortest clean one not already in the summary.
         by_cite = {(x.article, x.sentence): x for x in [c.citation] + c.support}
+        # A fact stands alone: a wording that opens on "He" or "But" needs the sentence before it.
         wordings = [cands[j] for j in range(len(cands))
-                    if (cands[j].article.id, cands[j].index) in by_cite and cands[j].quality >= 0.5]
+                    if (cands[j].article.id, cands[j].index) in by_cite and cands[j].quality >= 0.5
+                    and not _DANGLING_START.match(cands[j].text.lstrip("\"'\u201c\u2018("))]
+        if not wordings:
+            continue
         wordings.sort(key=lambda w: ((w.article.id, w.index) in in_summary, words_of(w.text)))
-        shown = wordings[0] if wordings else c
+        shown = wordings[0]
         citations = [shown.citation] + [x for x in by_cite.values() if x != shown.citation]
         facts.append(KeyFact(shown.text, n, citations))
         picked.append(c.vec)
