@@ -942,6 +942,8 @@ def resolve_entities(articles: list[Article]) -> EntityIndex:
         # when no other article gives one.
         roles = list(dict.fromkeys(r.mention.role for r in raws if r.mention.role and r.mention.article not in mt)
                      or dict.fromkeys(r.mention.role for r in raws if r.mention.role))
+        if typ != "PERSON":  # a role found beside a name the tagger once took for a person ("..., told CNN")
+            roles = []
         roles = list({_role_key(x): x for x in reversed(roles)}.values())[::-1]
         entities.append(Entity(
             id=eid, name=name, type=typ, aliases=sorted({r.mention.text for r in raws} | {name}),
