@@ -938,12 +938,12 @@ def resolve_entities(articles: list[Article]) -> EntityIndex:
                     len(r.tokens) == 1 and surname_first and r.tokens[0] == canon[-1])
                 if is_garbled and r.mention.text not in garbled[r.mention.article]:
                     garbled[r.mention.article].append(r.mention.text)
-        # A machine-translated copy garbles roles too ("nationwide safety adviser"): its roles count only
-        # when no other article gives one.
-        roles = list(dict.fromkeys(r.mention.role for r in raws if r.mention.role and r.mention.article not in mt)
-                     or dict.fromkeys(r.mention.role for r in raws if r.mention.role))
-        if typ != "PERSON":  # a role found beside a name the tagger once took for a person ("..., told CNN")
-            roles = []
+        # Only people hold roles (one found beside a name the tagger once took for a person, "..., told CNN",
+        # is not CNN's). A machine-translated copy garbles roles too ("nationwide safety adviser"): its roles
+        # count only when no other article gives one.
+        held = [r for r in raws if r.mention.role] if typ == "PERSON" else []
+        roles = list(dict.fromkeys(r.mention.role for r in held if r.mention.article not in mt)
+                     or dict.fromkeys(r.mention.role for r in held))
         roles = list({_role_key(x): x for x in reversed(roles)}.values())[::-1]
         entities.append(Entity(
             id=eid, name=name, type=typ, aliases=sorted({r.mention.text for r in raws} | {name}),

@@ -39,6 +39,9 @@ def analyse_story(
     story: Story, articles: list[Article], copies: list[CopyRelation], options: Options
 ) -> tuple[StoryBrief, set[str]]:
     """Everything the brief says about one story, and the ids of its articles that garble names."""
+    # Every stage below walks the copy relations (several times per claim): only the story's own matter.
+    mine = set(story.articles)
+    copies = [r for r in copies if r.article in mine or r.of in mine]
     story = replace(story, independent_sources=copies_stage.independent_sources(story.articles, copies))
     index = entities_stage.resolve_entities(articles)
     garbled = index.garbled_articles()
