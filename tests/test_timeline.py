@@ -108,3 +108,24 @@ def test_a_possessive_weekday_is_the_day_the_article_speaks_of():
                                 published=published))[0]
         dates[key] = sorted({e.date for e in build_timeline([art])})
     assert dates == {"ahead": ["2024-03-04"], "behind": ["2024-03-04"]}
+
+
+@pytest.mark.parametrize("sentence", ["Last Tuesday in Rome", "Photo: Monday, March 14, 2022", "Zurich, October 6"])
+def test_a_date_in_a_verbless_sentence_ends(sentence):
+    """A caption or headline fragment has no verb above its date: the walk up the parse stops at the root
+    (a regression: comparing Token objects with `is` never found the root, and the run hung for good)."""
+    import signal
+
+    def hang(*_):
+        raise TimeoutError("speaks_of_future did not end")
+
+    doc = nlp.english()(sentence)
+    dates = [e for e in doc.ents if e.label_ == "DATE"]
+    assert dates
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(5)
+    try:
+        assert speaks_of_future(dates[0]) is False
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -110,11 +110,17 @@ def speaks_of_future(span: Span) -> bool:
     verb counts: in "officials said on Sunday, a day before he is due to meet", Sunday is in the past."""
     if re.search(r"\b(?:next|coming)\b", span.text, re.I):
         return True
+    # spaCy makes a new Token object at each access, so a root is found by index (`is` never holds), and
+    # a walk up the tree is bounded by the sentence's length in case a parse has a cycle.
     verb = span.root
-    while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+    for _ in range(len(span.doc)):
+        if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
+            break
         verb = verb.head
     chain = [verb]
-    while chain[-1].dep_ in ("xcomp", "acomp") and chain[-1].head is not chain[-1]:
+    for _ in range(len(span.doc)):
+        if chain[-1].dep_ not in ("xcomp", "acomp") or chain[-1].head.i == chain[-1].i:
+            break
         chain.append(chain[-1].head)
     if any(c.dep_ == "aux" and c.lower_ in _FUTURE_AUX for v in chain for c in v.children):
         return True
