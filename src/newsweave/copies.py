@@ -758,7 +758,7 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
             (si, ri), (sj, rj) = sentence_rows[i], sentence_rows[j]
             sims = np.zeros((docs[i].n_sent, docs[j].n_sent), dtype=np.float32)
             # A sentence's similarity is that of its best pair of pieces.
-            np.maximum.at(sims, (np.array(si)[:, None], np.array(sj)[None, :]),
+            np.maximum.at(sims, (np.array(si, dtype=np.intp)[:, None], np.array(sj, dtype=np.intp)[None, :]),
                           vecs[ri].astype(np.float32) @ vecs[rj].astype(np.float32).T)
             v = _verdict_aligned(docs[i], docs[j], sims, kind, pre)
             remember(i, j, v)
