@@ -120,7 +120,7 @@ def _text_year(article: Article) -> int | None:
 def dateline_date(article: Article) -> date | None:
     """The date of a dateline in the first two lines of the text (or the title), with the year resolved
     from the URL or the text when the dateline has none."""
-    lines = [ln for ln in (article.raw_text or article.text).splitlines() if ln.strip()][:3]
+    lines = [ln for ln in article.text.splitlines() if ln.strip()][:3]
     for ln in [*lines, *(article.sentences[:2])]:
         m = _DATELINE.match(ln)
         if not m:
