@@ -757,9 +757,12 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
         for (i, j), pre in pairs.items():
             (si, ri), (sj, rj) = sentence_rows[i], sentence_rows[j]
             sims = np.zeros((docs[i].n_sent, docs[j].n_sent), dtype=np.float32)
-            # A sentence's similarity is that of its best pair of pieces.
-            np.maximum.at(sims, (np.array(si, dtype=np.intp)[:, None], np.array(sj, dtype=np.intp)[None, :]),
-                          vecs[ri].astype(np.float32) @ vecs[rj].astype(np.float32).T)
+            piece_sims = vecs[ri].astype(np.float32) @ vecs[rj].astype(np.float32).T
+            if len(set(si)) == len(si) and len(set(sj)) == len(sj):
+                sims[np.ix_(si, sj)] = piece_sims  # one piece per sentence: the common case, direct
+            else:  # a sentence's similarity is that of its best pair of pieces
+                np.maximum.at(sims, (np.array(si, dtype=np.intp)[:, None], np.array(sj, dtype=np.intp)[None, :]),
+                              piece_sims)
             v = _verdict_aligned(docs[i], docs[j], sims, kind, pre)
             remember(i, j, v)
             old = verdicts.get((i, j))

