@@ -269,6 +269,15 @@ def test_only_local_hosts_and_same_origin_refresh(site: Site) -> None:
     assert r.status_code == 403
     r = client.post("/refresh", headers={"origin": BASE_URL}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
+    # What Chromium sends from the app's own form under Referrer-Policy: no-referrer.
+    r = client.post("/refresh", headers={"origin": "null", "sec-fetch-site": "same-origin"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    for site_header in ("cross-site", "same-site"):
+        r = client.post("/refresh", headers={"origin": "null", "sec-fetch-site": site_header},
+                        follow_redirects=False)
+        assert r.status_code == 403, site_header
+    assert client.post("/refresh", headers={"origin": "null"}, follow_redirects=False).status_code == 403
 
 
 def test_computed_at_start_and_refreshed(site: Site, tmp_path: Path) -> None:

@@ -125,3 +125,12 @@ def test_side_by_side_pairs(browser: webdriver.Chrome, base_url: str, size: str,
             assert left["bottom"] <= right["top"] and left["left"] == right["left"]
         assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
         browser.save_screenshot(str(tmp_path / f"{size}-{url.split('/')[1]}-pairs.png"))
+
+
+def test_refresh_button(browser: webdriver.Chrome, base_url: str) -> None:
+    """The footer's Refresh, clicked in Chromium (which sends Origin: null here), reloads the stories page."""
+    browser.set_window_size(*SIZES["desktop"])
+    browser.get(base_url + "/article/nope")
+    browser.find_element(By.CSS_SELECTOR, "footer form[action='/refresh'] button").click()
+    assert browser.current_url == base_url + "/"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Stories"

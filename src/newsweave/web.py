@@ -152,6 +152,24 @@ def search_workspace(workspace_path: Path, query: str, limit: int = SEARCH_LIMIT
             for r in rows]
 
 
+def same_origin_only(request: Request, what: str) -> None:
+    """Refuse a state-changing POST that a page of another site made the user's browser send.
+
+    Browsers say where a request comes from in Sec-Fetch-Site; under this app's `Referrer-Policy:
+    no-referrer` Chromium sends `Origin: null` even from the app's own form, so Origin decides only for
+    browsers that send no Sec-Fetch-Site. A client sending neither (curl, scripts) is not a browser that a
+    page could steer.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        ok = site in ("same-origin", "none")  # "none": the user's own action (typed, bookmarked)
+    else:
+        origin = request.headers.get("origin")
+        ok = origin is None or urlsplit(origin).netloc == request.headers.get("host")
+    if not ok:
+        raise HTTPException(403, f"{what} is only accepted from this app's own pages.")
+
+
 def create_app(workspace_path: str | Path, brief_path: Path | None = None,
                allowed_hosts: list[str] | None = None) -> FastAPI:
     """The web app over a workspace and its brief.json (computed from the workspace when not given)."""
@@ -224,10 +242,7 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
 
     @app.post("/refresh")
     def refresh(request: Request) -> Response:
-        # Only this app's own pages may ask for the (slow) recomputation: browsers send Origin on a form POST.
-        origin = request.headers.get("origin")
-        if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
-            raise HTTPException(403, "Refresh is only accepted from this app's own pages.")
+        same_origin_only(request, "Refresh")
         with refresh_lock:
             try:
                 app.state.view = View(load())
