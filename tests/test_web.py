@@ -57,6 +57,21 @@ HOSTILE_BODY = (
     "Share this:\n\nSubscribe to our newsletter"
 )
 
+# For search: words that FTS5 syntax would misread (U.S., COVID-19, Biden-Xi, Xi's, $209, 9:03) and a
+# Chinese report, where a name sits inside a run of characters with no spaces.
+SUMMIT = (
+    "U.S. national security adviser Jake Sullivan met Chinese officials in Beijing on Monday to prepare the "
+    "Biden-Xi summit.\n\n"
+    "Xi's government said the talks covered trade and the COVID-19 recovery.\n\n"
+    "The delegation's plane landed at 9:03 in the morning, and a $209 million trade package was discussed.\n\n"
+    "Sullivan told reporters the meeting was frank and useful."
+)
+SUMMIT_ZH = (
+    "美国国家安全顾问沙利文周一在北京与中国官员举行会谈，为拜登与习近平的会晤做准备。\n\n"
+    "沙利文表示，双方讨论了贸易问题和疫情后的经济复苏。\n\n"
+    "中国外交部发言人说，会谈是坦率和建设性的。"
+)
+
 RECORDS: list[dict[str, Any]] = [
     {"text": BRIDGE, "title": "Velmora council approves Tarn bridge", "url": "https://courier.example/bridge",
      "source": "Velmora Courier", "published": "2025-03-04"},
@@ -66,6 +81,10 @@ RECORDS: list[dict[str, Any]] = [
      "published": "2025-03-06"},
     {"text": FESTIVAL, "title": "Record crowd at Kessen lantern festival", "url": "https://harbour.example/lanterns",
      "source": "Harbour News", "published": "2025-08-17"},
+    {"text": SUMMIT, "title": "Sullivan in Beijing before summit", "url": "https://wire.example/sullivan",
+     "source": "Capital Wire", "published": "2025-06-02"},
+    {"text": SUMMIT_ZH, "title": "沙利文在北京会谈", "url": "https://zh.example/shaliwen", "source": "华文日报",
+     "published": "2025-06-02"},
 ]
 
 
@@ -222,23 +241,6 @@ def test_api(client: TestClient, site: Site) -> None:
     assert client.get("/api/brief").json() == json.loads(site.brief_path.read_text("utf-8"))
     s = site.doc["stories"][0]
     assert client.get(f"/api/stories/{s['id']}").json() == s
-
-
-def test_search(client: TestClient, site: Site) -> None:
-    page = lxml.html.fromstring(client.get("/search", params={"q": "lantern"}).text)
-    hrefs = [a.get("href") for a in page.xpath("//ul[@class='results']/li/a")]
-    assert hrefs == [f"/article/{article_id(site.doc, 'Record crowd')}"]
-    assert [m.text_content().lower() for m in page.xpath("//mark")] == ["lantern"]
-    page = lxml.html.fromstring(client.get("/search", params={"q": "bridge"}).text)
-    assert len(page.xpath("//ul[@class='results']/li")) == 3
-
-
-@pytest.mark.parametrize("query", ['"unbalanced', "AND", "bridge NOT", "col:thing", "(", "*"])
-def test_malformed_search_is_a_message(client: TestClient, query: str) -> None:
-    r = client.get("/search", params={"q": query})
-    assert r.status_code == 200
-    notice = lxml.html.fromstring(r.text).xpath("//p[@class='notice']")
-    assert notice and "could not be read" in notice[0].text_content()
 
 
 def test_hostile_text_is_inert(client: TestClient, site: Site) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_web import build_site
 
-from newsweave.web import HOST, create_app
+from newsweave.web import HOST, create_app, server_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -36,8 +36,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with socket.socket() as s:
         s.bind((HOST, 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(site.workspace, site.brief_path), host=HOST, port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(server_config(create_app(site.workspace, site.brief_path), port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -134,3 +133,36 @@ def test_refresh_button(browser: webdriver.Chrome, base_url: str) -> None:
     browser.find_element(By.CSS_SELECTOR, "footer form[action='/refresh'] button").click()
     assert browser.current_url == base_url + "/"
     assert browser.find_element(By.TAG_NAME, "h1").text == "Stories"
+
+
+ODD_QUERIES = ["U.S.", "COVID-19", "Biden-Xi", "Xi's", "Sullivan?", "$209", "9:03", "AND", "沙利文", "Sulivan",
+               "*", "-Sullivan", "word " * 1000, "x" * 20_000]
+
+
+@pytest.mark.parametrize("q", ODD_QUERIES, ids=lambda q: q if len(q) < 20 else f"{len(q)} chars")
+def test_search_box(browser: webdriver.Chrome, base_url: str, q: str) -> None:
+    """Each odd query typed into the search box: results that link to a sentence, a suggestion, or a message."""
+    browser.set_window_size(*SIZES["desktop"])
+    browser.get(base_url + "/")
+    box = browser.find_element(By.CSS_SELECTOR, "form.search input[name='q']")
+    if len(q) > 50:  # typing 20 KB key by key takes minutes; the form sends the same either way
+        browser.execute_script("arguments[0].value = arguments[1]", box, q)
+    else:
+        box.send_keys(q)
+    box.submit()
+    assert "/search?q=" in browser.current_url
+    text = browser.find_element(By.TAG_NAME, "main").text
+    assert "sqlite" not in text.lower() and "fts5" not in text.lower() and "syntax error" not in text
+    hits = browser.find_elements(By.CSS_SELECTOR, "ul.results > li > a")
+    notices = browser.find_elements(By.CSS_SELECTOR, "p.notice")
+    if q in ("*", "-Sullivan") or len(q) > 200:
+        assert notices and not hits
+        return
+    if q == "Sulivan":
+        browser.find_element(By.CSS_SELECTOR, "p.suggest a").click()
+        hits = browser.find_elements(By.CSS_SELECTOR, "ul.results > li > a")
+    assert hits and not notices
+    href = hits[0].get_attribute("href")
+    hits[0].click()
+    target = browser.find_element(By.ID, href.rsplit("#", 1)[1])
+    assert target.value_of_css_property("background-color") == HIGHLIGHT and in_view(browser, target)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
@@ -29,6 +28,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import brief as brief_mod
+from . import search as search_mod
 from .render import count, disputes, safe_url, speakers, when
 from .workspace import DB_NAME, Workspace
 
@@ -38,9 +38,6 @@ DEFAULT_PORT = 8765
 # page elsewhere cannot read the workspace through the user's browser.
 LOCAL_HOSTS = ["127.0.0.1", "localhost"]
 SEARCH_LIMIT = 50
-# FTS5 marks hits in snippets with these control characters; they cannot occur in cleaned text, and the
-# template turns them into <mark> after escaping the rest.
-HIT_START, HIT_END = "\x02", "\x03"
 
 _CSS = resources.files("newsweave").joinpath("templates/web/style.css").read_text("utf-8")
 _CSS_HASH = base64.b64encode(hashlib.sha256(_CSS.encode("utf-8")).digest()).decode()
@@ -100,15 +97,6 @@ class View:
         return a["title"] or (a["sentences"][0][:80] if a["sentences"] else a["id"])
 
 
-@dataclass
-class Hit:
-    id: str
-    title: str | None
-    outlet: str | None
-    published: str | None
-    snippet: list[tuple[str, bool]]  # (text, is a hit)
-
-
 def _load_brief(path: Path) -> dict[str, Any]:
     doc = json.loads(path.read_text("utf-8"))
     if not isinstance(doc, dict) or doc.get("schema") != brief_mod.SCHEMA_ID:
@@ -121,35 +109,6 @@ def _compute_brief(workspace_path: Path) -> dict[str, Any]:
 
     with Workspace(workspace_path) as ws:
         return brief_mod.to_dict(api.run(ws))
-
-
-def _split_snippet(snippet: str) -> list[tuple[str, bool]]:
-    parts: list[tuple[str, bool]] = []
-    for i, chunk in enumerate(snippet.split(HIT_START)):
-        hit, _, rest = chunk.partition(HIT_END) if i else ("", "", chunk)
-        if hit:
-            parts.append((hit, True))
-        if rest:
-            parts.append((rest, False))
-    return parts
-
-
-def search_workspace(workspace_path: Path, query: str, limit: int = SEARCH_LIMIT) -> list[Hit]:
-    """FTS5 search with snippets; raises sqlite3.OperationalError on a malformed query.
-
-    Same match and ranking as `Workspace.search`, plus FTS5's own snippet() so a result shows where it
-    matched; opened per call because an SQLite connection belongs to the thread that made it.
-    """
-    with Workspace(workspace_path) as ws:
-        rows = ws.conn.execute(
-            "SELECT a.id, a.title, a.outlet, a.published, "
-            "snippet(articles_fts, 1, ?, ?, '…', 24) AS snip "
-            "FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-            (HIT_START, HIT_END, query, limit),
-        ).fetchall()
-    return [Hit(r["id"], r["title"], r["outlet"], r["published"], _split_snippet(r["snip"] or ""))
-            for r in rows]
 
 
 def same_origin_only(request: Request, what: str) -> None:
@@ -227,18 +186,18 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
 
     @app.get("/search", response_class=HTMLResponse)
     def search(q: str = "") -> HTMLResponse:
-        q = q.strip()
-        hits: list[Hit] = []
-        problem = None
-        if q and not has_workspace:
-            problem = "There is no workspace to search: start the app with --workspace."
-        elif q:
-            try:
-                hits = search_workspace(workspace_path, q)
-            except sqlite3.OperationalError as e:  # FTS5 reports a malformed query this way
-                problem = (f"This query could not be read ({e}). "
-                           "Put words in double quotes to search for them as written.")
-        return page("search.html.j2", q=q, hits=hits, problem=problem)
+        shown = search_mod.clean(q)[:search_mod.MAX_CHARS]  # never echo a NUL or a 20 KB query
+        if not q.strip():
+            return page("search.html.j2", q="", results=None)
+        if not has_workspace:
+            return page("search.html.j2", status_code=400, q=shown, results=None,
+                        problem="There is no workspace to search: start the app with --workspace.")
+        try:
+            with Workspace(workspace_path) as ws:  # per request: a connection belongs to its thread
+                results = ws.search(q, SEARCH_LIMIT)
+        except search_mod.QueryError as e:
+            return page("search.html.j2", status_code=400, q=shown, results=None, problem=str(e))
+        return page("search.html.j2", q=shown, results=results)
 
     @app.post("/refresh")
     def refresh(request: Request) -> Response:
@@ -265,8 +224,16 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
     return app
 
 
-def serve(app: FastAPI, port: int = DEFAULT_PORT) -> None:
-    """Run the app with uvicorn on 127.0.0.1 until Ctrl+C (only there: the workspace is private)."""
+def server_config(app: FastAPI, port: int = DEFAULT_PORT) -> Any:
+    """uvicorn's settings for the app on 127.0.0.1 (only there: the workspace is private)."""
     import uvicorn
 
-    uvicorn.run(app, host=HOST, port=port, log_level="warning")
+    # Room for a request line far over the search cap, so an overlong query gets the app's own 400 and message.
+    return uvicorn.Config(app, host=HOST, port=port, log_level="warning", h11_max_incomplete_event_size=64 * 1024)
+
+
+def serve(app: FastAPI, port: int = DEFAULT_PORT) -> None:
+    """Run the app until Ctrl+C or SIGTERM."""
+    import uvicorn
+
+    uvicorn.Server(server_config(app, port)).run()
