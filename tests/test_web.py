@@ -9,8 +9,15 @@ injection attempts) and an unrelated festival story.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,6 +160,7 @@ def test_pages_render(client: TestClient, site: Site) -> None:
         assert r.headers["content-security-policy"] == CSP
         assert "script-src" not in CSP and "unsafe-inline" not in CSP
         assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["cache-control"] == "no-store"
 
 
 def test_index_lists_stories_with_counts(client: TestClient, site: Site) -> None:
@@ -232,7 +240,9 @@ def test_unknown_ids_are_404(client: TestClient) -> None:
     for url in ("/story/nope", "/article/nope", "/article/..%2F..%2Fetc", "/nope"):
         r = client.get(url)
         assert r.status_code == 404 and "text/html" in r.headers["content-type"], url
-        assert "Not found" in r.text
+        assert "Not found" in r.text and r.headers["cache-control"] == "no-store"
+        page = lxml.html.fromstring(r.text)  # the app's own page: its header, stylesheet and a way back
+        assert page.xpath("//header[@class='bar']") and page.xpath("//style") and page.xpath("//a[@href='/']")
     r = client.get("/api/stories/nope")
     assert r.status_code == 404 and r.json()["detail"]
 
@@ -301,3 +311,30 @@ def test_computed_at_start_and_refreshed(site: Site, tmp_path: Path) -> None:
 def test_missing_workspace_without_brief(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         create_app(tmp_path / "none")
+
+
+def test_serve_stops_on_sigterm(site: Site) -> None:
+    """`newsweave serve` answers, then exits promptly on SIGTERM (what a service manager sends)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    proc = subprocess.Popen([sys.executable, "-c", "from newsweave.cli import main; main()", "serve", "-w",
+                             str(site.workspace), "--brief", str(site.brief_path), "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    assert r.status == 200
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr and proc.stderr.read()
+                time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) is not None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

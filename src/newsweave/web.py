@@ -49,6 +49,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
+    # Every page is made from the workspace as it is now; a cached copy would hide new articles.
+    "Cache-Control": "no-store",
 }
 
 _env = Environment(loader=PackageLoader("newsweave", "templates/web"), autoescape=True,
