@@ -166,3 +166,21 @@ def test_search_box(browser: webdriver.Chrome, base_url: str, q: str) -> None:
     hits[0].click()
     target = browser.find_element(By.ID, href.rsplit("#", 1)[1])
     assert target.value_of_css_property("background-color") == HIGHLIGHT and in_view(browser, target)
+
+
+def test_outlets_page(browser: webdriver.Chrome, base_url: str, tmp_path: Path) -> None:
+    """From the header to the Outlets page, then a figure to the articles behind it, then one of them."""
+    browser.set_window_size(*SIZES["phone"])
+    browser.get(base_url + "/")
+    browser.find_element(By.CSS_SELECTOR, "header.bar nav a[href='/outlets']").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Outlets"
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    link = browser.find_element(By.CSS_SELECTOR, "td[data-label='copies'] a")
+    link.click()
+    assert "#copies" in browser.current_url
+    section = browser.find_element(By.ID, "copies")
+    assert in_view(browser, section)
+    first = section.find_element(By.XPATH, "following-sibling::ul[1]/li/a")
+    first.click()
+    assert "/article/" in browser.current_url
+    browser.save_screenshot(str(tmp_path / "phone-outlet-article.png"))

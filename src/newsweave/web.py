@@ -14,9 +14,10 @@ import base64
 import hashlib
 import json
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -60,6 +61,49 @@ _env.globals.update(css=Markup(_CSS), safe_url=safe_url, when=when, speakers=spe
                     count=count)
 
 
+COPY_KINDS = {"exact": "copies", "near-verbatim": "copies", "partial": "copies", "rewrite": "rewrites",
+              "translation": "translations"}
+MT_FLAG, GARBLED_FLAG = "machine-translation-signs", "garbled-names"
+
+
+def outlet_name(a: dict[str, Any]) -> str:
+    """Who published an article: the site name from its metadata, else its URL's domain, else its file name."""
+    if a.get("outlet"):
+        return a["outlet"]
+    host = urlsplit(a.get("url") or "").hostname if safe_url(a.get("url")) else None
+    if host:
+        return host.removeprefix("www.")
+    source = a.get("source") or a["id"]
+    return PurePath(source).name or source
+
+
+@dataclass
+class Outlet:
+    """What the brief shows about one outlet's articles; every figure is a list of the articles behind it."""
+
+    name: str
+    articles: list[str] = field(default_factory=list)
+    groups: dict[str, list[str]] = field(default_factory=dict)  # originals, copies, rewrites, ... -> ids
+    sources: Counter[str] = field(default_factory=Counter)  # outlets this one copies from
+    copied_by: Counter[str] = field(default_factory=Counter)  # outlets that copy this one
+    languages: Counter[str] = field(default_factory=Counter)
+    disputed_claims: int = 0  # disputed claims its articles carry
+
+    def ids(self, group: str) -> list[str]:
+        return self.groups.get(group, [])
+
+
+# The groups of an outlet's articles, in the order the pages show them.
+OUTLET_GROUPS = (("originals", "originals", "copy no other article"),
+                 ("copies", "copies", "copy another article word for word or nearly"),
+                 ("rewrites", "rewrites", "reword another article"),
+                 ("translations", "translations", "translate another article"),
+                 ("copied", "copied by others", "are copied or rewritten by another outlet"),
+                 ("mt", "machine-translated", "show signs of machine translation"),
+                 ("garbled", "garbled names", "misspell names that other articles spell right"),
+                 ("disputed", "carry disputed claims", "carry a claim that someone in the brief disputes"))
+
+
 @dataclass
 class View:
     """The brief document plus the lookups the pages need, rebuilt whole on every refresh."""
@@ -70,6 +114,8 @@ class View:
     label: dict[str, str] = field(init=False)
     stories_of: dict[str, list[dict[str, Any]]] = field(init=False)
     copied_by: dict[str, list[tuple[str, dict[str, Any]]]] = field(init=False)
+    outlet: dict[str, str] = field(init=False)  # article id -> outlet name
+    outlets: dict[str, Outlet] = field(init=False)
 
     def __post_init__(self) -> None:
         self.arts = {a["id"]: a for a in self.doc["articles"]}
@@ -84,6 +130,39 @@ class View:
         for a in self.doc["articles"]:
             for c in a["copies"]:
                 self.copied_by.setdefault(c["of"], []).append((a["id"], c))
+        self.outlet = {a["id"]: outlet_name(a) for a in self.doc["articles"]}
+        self.outlets = self._outlets()
+
+    def _outlets(self) -> dict[str, Outlet]:
+        outlets: dict[str, Outlet] = {}
+        for a in self.doc["articles"]:
+            name = self.outlet[a["id"]]
+            o = outlets.setdefault(name, Outlet(name))
+            o.articles.append(a["id"])
+            o.languages[a["language"] or "unknown"] += 1
+            kinds = {COPY_KINDS.get(c["kind"], "copies") for c in a["copies"]}
+            for group in sorted(kinds) or ["originals"]:
+                o.groups.setdefault(group, []).append(a["id"])
+            for c in a["copies"]:
+                o.sources[self.outlet.get(c["of"], c["of"])] += 1
+            others = {self.outlet[x] for x, _ in self.copied_by.get(a["id"], [])} - {name}
+            if others:
+                o.groups.setdefault("copied", []).append(a["id"])
+                o.copied_by.update(others)
+            for flag, group in ((MT_FLAG, "mt"), (GARBLED_FLAG, "garbled")):
+                if flag in a["flags"]:
+                    o.groups.setdefault(group, []).append(a["id"])
+        for s in self.doc["stories"]:
+            for claim in s["claims"]:
+                if not claim["disputes"]:
+                    continue
+                for name in {self.outlet[x] for x in claim["articles"] if x in self.outlet}:
+                    outlets[name].disputed_claims += 1
+                for aid in claim["articles"]:
+                    o = outlets.get(self.outlet.get(aid, ""))
+                    if o is not None and aid not in o.ids("disputed"):
+                        o.groups.setdefault("disputed", []).append(aid)
+        return dict(sorted(outlets.items(), key=lambda kv: (-len(kv[1].articles), kv[0].lower())))
 
     def sentence(self, article_id: str, n: Any) -> str | None:
         """Sentence n of an article, or None when the reference points nowhere."""
@@ -185,6 +264,17 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
         if a is None:
             raise HTTPException(404, "No article with this id in the brief.")
         return page("article.html.j2", a=a)
+
+    @app.get("/outlets", response_class=HTMLResponse)
+    def outlets() -> HTMLResponse:
+        return page("outlets.html.j2", groups=OUTLET_GROUPS)
+
+    @app.get("/outlet/{name:path}", response_class=HTMLResponse)
+    def outlet(name: str) -> HTMLResponse:
+        o = view().outlets.get(name)
+        if o is None:
+            raise HTTPException(404, "No outlet with this name in the brief.")
+        return page("outlet.html.j2", o=o, groups=OUTLET_GROUPS)
 
     @app.get("/search", response_class=HTMLResponse)
     def search(q: str = "") -> HTMLResponse:
