@@ -184,3 +184,19 @@ def test_outlets_page(browser: webdriver.Chrome, base_url: str, tmp_path: Path) 
     first.click()
     assert "/article/" in browser.current_url
     browser.save_screenshot(str(tmp_path / "phone-outlet-article.png"))
+
+
+def test_entity_page(browser: webdriver.Chrome, base_url: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A speaker's name on a story page opens their page; a quote's citation there opens the sentence."""
+    story = max(build_site(tmp_path_factory).doc["stories"], key=lambda s: len(s["quotes"]))
+    browser.set_window_size(*SIZES["desktop"])
+    browser.get(f"{base_url}/story/{story['id']}")
+    name = browser.find_element(By.CSS_SELECTOR, "div.speaker strong a")
+    expected = name.text
+    name.click()
+    assert "/entity/" in browser.current_url and expected in browser.find_element(By.TAG_NAME, "h1").text
+    cite = browser.find_element(By.CSS_SELECTOR, "#quotes + ul a.cite")
+    href = cite.get_attribute("href")
+    cite.click()
+    target = browser.find_element(By.ID, href.rsplit("#", 1)[1])
+    assert target.value_of_css_property("background-color") == HIGHLIGHT and in_view(browser, target)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -105,6 +106,67 @@ OUTLET_GROUPS = (("originals", "originals", "copy no other article"),
 
 
 @dataclass
+class Person:
+    """One entity across every story it appears in (entity ids are the same in every story)."""
+
+    id: str
+    name: str
+    type: str
+    aliases: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    stories: list[dict[str, Any]] = field(default_factory=list)
+    articles: set[str] = field(default_factory=set)
+    mentions: int = 0
+    quotes: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (story, quote)
+    claims: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (story, claim) made
+    disputes: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+
+ENTITY_TYPES = (("PERSON", "People"), ("ORG", "Organisations"), ("GPE", "Places"),
+                ("NORP", "Nationalities and groups"))
+
+
+def _people(stories: list[dict[str, Any]], arts: dict[str, dict[str, Any]]) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    for s in stories:
+        for e in s["entities"]:
+            p = people.setdefault(e["id"], Person(e["id"], e["name"], e["type"]))
+            if e["mentions"] > p.mentions:  # the name as the story that mentions it most writes it
+                p.name = e["name"]
+            p.mentions += e["mentions"]
+            p.aliases += [x for x in e["aliases"] if x not in p.aliases]
+            p.roles += [r for r in e["roles"] if r not in p.roles]
+            p.articles.update(e["articles"])
+            p.stories.append(s)
+        by_name = {x.lower(): e["id"] for e in s["entities"] for x in [e["name"], *e["aliases"]]}
+        # Each quote and dispute once: a copy's repeat of one is not another (render's collapsing, as in briefs).
+        for g in speakers(s, arts):
+            for q in g["quotes"]:
+                if q.get("speaker") in people:
+                    people[q["speaker"]].quotes.append((s, q))
+        for c in s["claims"]:
+            for pid in dict.fromkeys(by_name[n.lower()] for n in c["attributed_to"] if n.lower() in by_name):
+                people[pid].claims.append((s, c))
+            for d in disputes(c, arts, s):
+                if d.get("by") in people:
+                    people[d["by"]].disputes.append((s, c, d))
+    return people
+
+
+def _name_pattern(story: dict[str, Any]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    ids = {}
+    for e in story["entities"]:
+        if e["type"] in ("PERSON", "ORG"):
+            for name in [e["name"], *e["aliases"]]:
+                if len(name) > 2:
+                    ids.setdefault(name, e["id"])
+    if not ids:
+        return None, {}
+    names = sorted(ids, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)"), ids
+
+
+@dataclass
 class View:
     """The brief document plus the lookups the pages need, rebuilt whole on every refresh."""
 
@@ -116,6 +178,8 @@ class View:
     copied_by: dict[str, list[tuple[str, dict[str, Any]]]] = field(init=False)
     outlet: dict[str, str] = field(init=False)  # article id -> outlet name
     outlets: dict[str, Outlet] = field(init=False)
+    people: dict[str, Person] = field(init=False)
+    name_patterns: dict[str, tuple[re.Pattern[str] | None, dict[str, str]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.arts = {a["id"]: a for a in self.doc["articles"]}
@@ -132,6 +196,23 @@ class View:
                 self.copied_by.setdefault(c["of"], []).append((a["id"], c))
         self.outlet = {a["id"]: outlet_name(a) for a in self.doc["articles"]}
         self.outlets = self._outlets()
+        self.people = _people(self.doc["stories"], self.arts)
+        # Names to link in a story's text, longest first so "Ana Petrov" wins over "Petrov".
+        self.name_patterns = {s["id"]: _name_pattern(s) for s in self.doc["stories"]}
+
+    def link_names(self, text: str, story: dict[str, Any]) -> Markup:
+        """Text (escaped) with the story's people and organisations linked to their pages."""
+        pattern, ids = self.name_patterns.get(story["id"], (None, {}))
+        if pattern is None:
+            return escape(text)
+        out, at = [], 0
+        for m in pattern.finditer(text):
+            out += [escape(text[at:m.start()]),
+                    Markup('<a class="name" href="/entity/{}">{}</a>').format(quote(ids[m.group(0)], safe=""),
+                                                                           m.group(0))]
+            at = m.end()
+        out.append(escape(text[at:]))
+        return Markup("").join(out)
 
     def _outlets(self) -> dict[str, Outlet]:
         outlets: dict[str, Outlet] = {}
@@ -275,6 +356,17 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
         if o is None:
             raise HTTPException(404, "No outlet with this name in the brief.")
         return page("outlet.html.j2", o=o, groups=OUTLET_GROUPS)
+
+    @app.get("/people", response_class=HTMLResponse)
+    def people() -> HTMLResponse:
+        return page("people.html.j2", types=ENTITY_TYPES)
+
+    @app.get("/entity/{entity_id}", response_class=HTMLResponse)
+    def entity(entity_id: str) -> HTMLResponse:
+        p = view().people.get(entity_id)
+        if p is None:
+            raise HTTPException(404, "No person, organisation or place with this id in the brief.")
+        return page("entity.html.j2", p=p)
 
     @app.get("/search", response_class=HTMLResponse)
     def search(q: str = "") -> HTMLResponse:
