@@ -24,6 +24,7 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
 webdriver = pytest.importorskip("selenium.webdriver")
 uvicorn = pytest.importorskip("uvicorn")
 from selenium.webdriver.common.by import By  # noqa: E402  (only importable when selenium is)
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 HIGHLIGHT = "rgba(255, 240, 160, 1)"  # --hl in templates/web/style.css
 HEADER = "rgba(32, 49, 79, 1)"  # header.bar background: proves the stylesheet passed the CSP
@@ -85,6 +86,20 @@ def test_story_to_cited_sentence(browser: webdriver.Chrome, base_url: str, size:
     browser.save_screenshot(str(tmp_path / f"{size}-story.png"))
     cite = browser.find_elements(By.CSS_SELECTOR, "ul.summary a.cite")[-1]  # the last: the page must scroll
     href, cited_text = cite.get_attribute("href"), cite.get_attribute("title")
+    if size == "phone":  # a 44 px chip; a tap opens the preview, whose link opens the sentence
+        assert not cite.is_displayed()
+        chip = browser.find_elements(By.CSS_SELECTOR, "ul.summary details.cite-tap > summary")[-1]
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", chip)
+        box = browser.execute_script("return arguments[0].getBoundingClientRect()", chip)
+        assert box["width"] >= 44 and box["height"] >= 44
+        preview = chip.find_element(By.XPATH, "../span[@class='preview']")
+        assert not preview.is_displayed()
+        chip.click()
+        assert preview.is_displayed() and cited_text.split(": ", 1)[-1] in preview.text
+        browser.save_screenshot(str(tmp_path / f"{size}-preview.png"))
+        cite = preview.find_element(By.TAG_NAME, "a")
+        box = browser.execute_script("return arguments[0].getBoundingClientRect()", cite)
+        assert box["height"] >= 44
     cite.click()
 
     assert browser.current_url == href and "/article/" in href
@@ -150,7 +165,7 @@ def test_search_box(browser: webdriver.Chrome, base_url: str, q: str) -> None:
     else:
         box.send_keys(q)
     box.submit()
-    assert "/search?q=" in browser.current_url
+    WebDriverWait(browser, 10).until(lambda d: "/search?q=" in d.current_url)
     text = browser.find_element(By.TAG_NAME, "main").text
     assert "sqlite" not in text.lower() and "fts5" not in text.lower() and "syntax error" not in text
     hits = browser.find_elements(By.CSS_SELECTOR, "ul.results > li > a")

@@ -17,6 +17,7 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path, PurePath
 from typing import Any
@@ -166,6 +167,94 @@ def _name_pattern(story: dict[str, Any]) -> tuple[re.Pattern[str] | None, dict[s
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)"), ids
 
 
+GRAPH_COL, GRAPH_ROW, GRAPH_NODE_W = 230, 34, 200
+KIND_COLOURS = {"exact": "#b03a2e", "near-verbatim": "#b03a2e", "partial": "#d35400", "rewrite": "#7d3c98",
+                "translation": "#1f618d"}
+
+
+def copy_graph(story: dict[str, Any], view: View) -> dict[str, Any] | None:
+    """Who copies whom inside a story, laid out for an inline SVG: originals on the left, each copy one
+    column right of what it copies; groups of articles linked by copying one under another. None when no
+    article of the story copies another."""
+    ids = [a for a in story["articles"] if a in view.arts]
+    edges = [(c["of"], a, c) for a in ids for c in view.arts[a]["copies"] if c["of"] in ids and c["of"] != a]
+    if not edges:
+        return None
+    group = {a: a for a in ids}
+
+    def root(a: str) -> str:
+        while group[a] != a:
+            a = group[a]
+        return a
+
+    for of, a, _ in edges:
+        group[root(a)] = root(of)
+    depth: dict[str, int] = {}
+
+    def level(a: str, seen: frozenset[str] = frozenset()) -> int:
+        if a not in depth:
+            parents = [of for of, x, _ in edges if x == a and of not in seen]
+            depth[a] = 1 + max(level(p, seen | {a}) for p in parents) if parents else 0
+        return depth[a]
+
+    members: dict[str, list[str]] = {}
+    for a in ids:
+        members.setdefault(root(a), []).append(a)
+    pos: dict[str, tuple[int, int]] = {}
+    y = 10
+    for part in (m for m in members.values() if len(m) > 1):
+        rows: dict[int, int] = {}
+        for a in part:
+            d = level(a)
+            pos[a] = (10 + d * GRAPH_COL, y + rows.get(d, 0) * GRAPH_ROW)
+            rows[d] = rows.get(d, 0) + 1
+        y += max(rows.values()) * GRAPH_ROW + 12
+    nodes = [{"id": a, "x": x, "y": yy, "label": f"{view.label[a]} · {view.outlet[a]}"[:30],
+              "title": view.title(a), "original": level(a) == 0} for a, (x, yy) in pos.items()]
+    lines = [{"x1": pos[of][0] + GRAPH_NODE_W, "y1": pos[of][1] + 13, "x2": pos[a][0], "y2": pos[a][1] + 13,
+              "kind": c["kind"], "colour": KIND_COLOURS.get(c["kind"], "#555"),
+              "title": f"{view.label[a]} is a {c['kind']} of {view.label[of]} ({round(c['share'] * 100)}%)"}
+             for of, a, c in edges]
+    width = 20 + (max(depth[a] for a in pos) + 1) * GRAPH_COL
+    return {"nodes": nodes, "edges": lines, "width": width, "height": y,
+            "kinds": sorted({c["kind"] for _, _, c in edges}), "alone": len(ids) - len(pos)}
+
+
+AXIS_W, AXIS_M = 720, 30
+
+
+def timeline_axis(story: dict[str, Any]) -> dict[str, Any] | None:
+    """The story's dated timeline entries placed on a date axis (numbered dots that link to the list)."""
+    dated = []
+    for i, t in enumerate(story["timeline"], 1):
+        try:
+            dated.append((i, date.fromisoformat(t["date"] or "")))
+        except ValueError:
+            continue
+    if not dated:
+        return None
+    first, last = min(d for _, d in dated), max(d for _, d in dated)
+    span = (last - first).days
+
+    def x(d: date) -> float:
+        return AXIS_W / 2 if not span else AXIS_M + (d - first).days / span * (AXIS_W - 2 * AXIS_M)
+
+    dots, taken = [], []  # dots too close to an earlier one go a row up
+    for i, d in dated:
+        row = 0
+        while any(abs(x(d) - tx) < 20 and row == tr for tx, tr in taken):
+            row += 1
+        taken.append((x(d), row))
+        dots.append({"n": i, "x": round(x(d), 1), "row": row, "date": d.isoformat()})
+    rows = max(dot["row"] for dot in dots) + 1
+    base = 20 + rows * 22
+    for dot in dots:
+        dot["y"] = base - 12 - dot["row"] * 22
+    ticks = sorted({first, last} | ({first + (last - first) * k / 4 for k in (1, 2, 3)} if span > 8 else set()))
+    return {"dots": dots, "width": AXIS_W, "height": base + 30, "base": base,
+            "ticks": [{"x": round(x(t), 1), "label": t.isoformat()} for t in ticks]}
+
+
 @dataclass
 class View:
     """The brief document plus the lookups the pages need, rebuilt whole on every refresh."""
@@ -273,6 +362,42 @@ def _compute_brief(workspace_path: Path) -> dict[str, Any]:
         return brief_mod.to_dict(api.run(ws))
 
 
+SORTS = {"recent": "latest first", "articles": "most articles", "sources": "most independent sources"}
+
+
+def _day(text: str, what: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError(f"The {what} date must be written YYYY-MM-DD.") from None
+
+
+def filter_stories(v: View, since: str, until: str, lang: str, outlet: str, sort: str) -> list[dict[str, Any]]:
+    """The home page's stories: those in the date range with an article in the language and from the outlet
+    asked for, sorted. Raises ValueError (with a message for the reader) on a malformed date or sort."""
+    if sort not in SORTS:
+        raise ValueError(f"Sort by one of: {', '.join(SORTS)}.")
+    since, until = (_day(since, "from") if since else ""), (_day(until, "to") if until else "")
+    out = []
+    for s in v.doc["stories"]:
+        start, end = s.get("start"), s.get("end") or s.get("start")
+        if (since or until) and not start:
+            continue
+        if (since and end < since) or (until and start > until):
+            continue
+        arts = [v.arts[a] for a in s["articles"] if a in v.arts]
+        if lang and not any(a["language"] == lang for a in arts):
+            continue
+        if outlet and not any(v.outlet[a["id"]] == outlet for a in arts):
+            continue
+        out.append(s)
+    if sort == "recent":
+        out.sort(key=lambda s: s.get("end") or s.get("start") or "", reverse=True)
+    else:
+        out.sort(key=lambda s: len(s["articles"]) if sort == "articles" else s["independent_sources"], reverse=True)
+    return out
+
+
 def same_origin_only(request: Request, what: str) -> None:
     """Refuse a state-changing POST that a page of another site made the user's browser send.
 
@@ -329,15 +454,22 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
         return page("error.html.j2", status_code=exc.status_code, status=exc.status_code, detail=exc.detail)
 
     @app.get("/", response_class=HTMLResponse)
-    def index() -> HTMLResponse:
-        return page("index.html.j2")
+    def index(since: str = "", until: str = "", lang: str = "", outlet: str = "",
+              sort: str = "recent") -> HTMLResponse:
+        v = view()
+        try:
+            stories = filter_stories(v, since, until, lang, outlet, sort)
+        except ValueError as e:
+            raise HTTPException(400, str(e)) from None
+        return page("index.html.j2", stories=stories, f={"since": since, "until": until, "lang": lang,
+                                                          "outlet": outlet, "sort": sort}, sorts=SORTS)
 
     @app.get("/story/{story_id}", response_class=HTMLResponse)
     def story(story_id: str) -> HTMLResponse:
         s = view().stories.get(story_id)
         if s is None:
             raise HTTPException(404, "No story with this id in the brief.")
-        return page("story.html.j2", s=s)
+        return page("story.html.j2", s=s, graph=copy_graph(s, view()), axis=timeline_axis(s))
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article(article_id: str) -> HTMLResponse:
