@@ -7,6 +7,7 @@ tmp folder (phone-*.png, desktop-*.png) for a person to look at.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from test_web import build_site
+from test_web_live import FERRY
 
 from newsweave.web import HOST, create_app, server_config
 
@@ -31,20 +33,36 @@ HEADER = "rgba(32, 49, 79, 1)"  # header.bar background: proves the stylesheet p
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    site = build_site(tmp_path_factory)
+def run_server(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:
     with socket.socket() as s:
         s.bind((HOST, 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(server_config(create_app(site.workspace, site.brief_path), port))
+    server = uvicorn.Server(server_config(app, port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         if not thread.is_alive():
             pytest.fail("uvicorn did not start")
         thread.join(0.05)
-    yield f"http://{HOST}:{port}"
+    return f"http://{HOST}:{port}", server, thread
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = build_site(tmp_path_factory)
+    url, server, thread = run_server(create_app(site.workspace, site.brief_path))
+    yield url
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second server, live, over a copy of the workspace (uploads must not change the shared one)."""
+    site = build_site(tmp_path_factory)
+    workspace = shutil.copytree(site.workspace, tmp_path_factory.mktemp("live") / "workspace")
+    url, server, thread = run_server(create_app(workspace, site.brief_path, live=True, poll=0.5))
+    yield url
     server.should_exit = True
     thread.join(10)
 
@@ -215,3 +233,25 @@ def test_entity_page(browser: webdriver.Chrome, base_url: str, tmp_path_factory:
     cite.click()
     target = browser.find_element(By.ID, href.rsplit("#", 1)[1])
     assert target.value_of_css_property("background-color") == HIGHLIGHT and in_view(browser, target)
+
+
+def test_upload_a_file_and_see_its_story(browser: webdriver.Chrome, live_url: str, tmp_path: Path) -> None:
+    """Choose a file on the Add articles page, watch it being read, then open the story it landed in."""
+    article = tmp_path / "ferry-terminal.txt"
+    article.write_text(FERRY, encoding="utf-8")
+    browser.set_window_size(*SIZES["desktop"])
+    browser.get(live_url + "/")
+    browser.find_element(By.CSS_SELECTOR, "header.bar nav a[href='/upload']").click()
+    browser.find_element(By.CSS_SELECTOR, "input[type=file][name=files]").send_keys(str(article))
+    browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url == live_url + "/upload")
+    assert "ferry-terminal.txt" in browser.find_element(By.CSS_SELECTOR, "li.job").text
+    # The page reloads itself while the upload is read and analysed.
+    WebDriverWait(browser, 180, poll_frequency=0.5).until(
+        lambda d: "done" in d.find_element(By.CSS_SELECTOR, "li.job").get_attribute("class"))
+    browser.find_element(By.CSS_SELECTOR, "li.job a.story").click()
+    assert "/story/" in browser.current_url
+    assert "Jonas Ekberg" in browser.find_element(By.TAG_NAME, "main").text
+    browser.get(live_url + "/")
+    banner = browser.find_element(By.CSS_SELECTOR, "p.banner")
+    assert "1 new article" in banner.text

@@ -14,10 +14,13 @@ import base64
 import hashlib
 import json
 import re
+import sqlite3
 import threading
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path, PurePath
 from typing import Any
@@ -32,6 +35,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import brief as brief_mod
 from . import search as search_mod
+from .model import RawDoc
 from .render import count, disputes, safe_url, speakers, when
 from .workspace import DB_NAME, Workspace
 
@@ -356,10 +360,147 @@ def _load_brief(path: Path) -> dict[str, Any]:
 
 
 def _compute_brief(workspace_path: Path) -> dict[str, Any]:
-    from . import api  # the pipeline and its models load only when a brief is computed
+    from . import pipeline  # the pipeline and its models load only when a brief is computed
 
-    with Workspace(workspace_path) as ws:
-        return brief_mod.to_dict(api.run(ws))
+    with Workspace(workspace_path) as ws:  # stored per-story analysis makes this quick when little changed
+        return brief_mod.to_dict(pipeline.run(ws))
+
+
+def _empty_brief() -> dict[str, Any]:
+    return {"schema": brief_mod.SCHEMA_ID, "generated_at": "", "articles": [], "stories": []}
+
+
+UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+UPLOAD_MAX_FILES = 50
+
+
+@dataclass
+class Upload:
+    """Files or a pasted page being read into the workspace, as the Upload page reports it."""
+
+    id: int
+    what: str
+    state: str = "reading"  # reading | analysing | done | failed
+    read: int = 0
+    added: list[str] = field(default_factory=list)
+    existing: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    """What the last update brought: new articles and the stories they are in."""
+
+    at: str
+    articles: int
+    stories: list[tuple[str, str, bool]]  # (id, headline, is a new story)
+
+
+class Live:
+    """Keeps the app's view in step with the workspace.
+
+    `check()` compares the workspace's article count with the view's; when articles were added (by a
+    separate `newsweave ingest`, or uploaded here) it says so, computes the brief again and swaps it in.
+    `serve` runs it every few seconds in a thread (`start`); an upload runs it as soon as its articles are in.
+    """
+
+    def __init__(self, app: FastAPI, workspace_path: Path, brief_path: Path | None, poll: float) -> None:
+        self.app, self.workspace_path, self.brief_path, self.poll = app, workspace_path, brief_path, poll
+        self.updating: str | None = None
+        self.change: Change | None = None
+        self.error: str | None = None
+        self.uploads: list[Upload] = []
+        self.seen: int | None = None  # workspace article count the view reflects; None: not computed yet
+        self.brief_mtime = brief_path.stat().st_mtime if brief_path is not None else None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def articles_in_workspace(self) -> int:
+        conn = sqlite3.connect(self.workspace_path / DB_NAME, timeout=10)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        finally:
+            conn.close()
+
+    def check(self, force: bool = False) -> None:
+        """One round: reload a rewritten brief.json, or recompute when the workspace has new articles."""
+        with self._lock:
+            if self.brief_path is not None and self.brief_path.exists():
+                mtime = self.brief_path.stat().st_mtime
+                if mtime != self.brief_mtime:  # `newsweave run` wrote it again
+                    self.brief_mtime = mtime
+                    self._swap(lambda: _load_brief(self.brief_path), None)
+            if not (self.workspace_path / DB_NAME).exists():
+                return
+            now = self.articles_in_workspace()
+            shown = len(self.app.state.view.doc["articles"])
+            if self.seen is None and self.brief_path is not None and now == shown:
+                self.seen = now  # the brief given already shows every article
+            if now == self.seen and not force:
+                return
+            new = now - shown
+            self.updating = (f"Preparing the brief from {count(now, 'article')}…" if not shown else
+                             f"{count(new, 'new article')} — updating" if new > 0 else "Updating the brief…")
+            self._swap(lambda: _compute_brief(self.workspace_path), now)
+
+    def _swap(self, load: Any, seen: int | None) -> None:
+        old = self.app.state.view
+        try:
+            view = View(load())
+        except Exception as e:  # noqa: BLE001 - any failure leaves the old brief up, with one line why
+            self.error = f"Updating failed; still showing the earlier brief. ({type(e).__name__}: {e})"
+            view = None
+        finally:
+            self.updating = None
+        if seen is not None:
+            self.seen = seen  # also after a failure: try again when more articles arrive, not in a loop
+        if view is None:
+            return
+        self.error = None
+        self.app.state.view = view
+        added = [a for a in view.arts if a not in old.arts]
+        if added and old.arts:
+            touched = {s["id"]: s for a in added for s in view.stories_of.get(a, [])}
+            self.change = Change(datetime.now().strftime("%H:%M:%S"), len(added),
+                                 [(s["id"], s["headline"], s["id"] not in old.stories) for s in touched.values()])
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.check()
+            except sqlite3.Error as e:  # e.g. the workspace is locked by a long write: try next round
+                self.error = f"Could not read the workspace ({e}); trying again."
+            self._wake.wait(self.poll)
+            self._wake.clear()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="newsweave-live", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def ingest(self, job: Upload, paths: list[Path], records: list[RawDoc]) -> None:
+        """Read uploaded files or a pasted page into the workspace, then update the view (in a thread)."""
+        from .ingest import ingest
+
+        def progress(_source: str) -> None:
+            job.read += 1
+
+        try:
+            with Workspace(self.workspace_path) as ws:
+                report = ingest(ws, paths, records, on_progress=progress,
+                                           on_error=lambda e: job.errors.append(f"{e.source}: {e.reason}"))
+            job.added, job.existing = report.added, len(report.existing)
+            job.state = "analysing"
+            self.check(force=False)
+            job.state = "done" if job.added or job.existing else "failed"
+        except Exception as e:  # noqa: BLE001 - the upload page shows the reason; the server keeps running
+            job.errors.append(f"{type(e).__name__}: {e}")
+            job.state = "failed"
 
 
 SORTS = {"recent": "latest first", "articles": "most articles", "sources": "most independent sources"}
@@ -417,8 +558,13 @@ def same_origin_only(request: Request, what: str) -> None:
 
 
 def create_app(workspace_path: str | Path, brief_path: Path | None = None,
-               allowed_hosts: list[str] | None = None) -> FastAPI:
-    """The web app over a workspace and its brief.json (computed from the workspace when not given)."""
+               allowed_hosts: list[str] | None = None, live: bool = False, poll: float = 2.0) -> FastAPI:
+    """The web app over a workspace and its brief.json (computed from the workspace when not given).
+
+    With `live` (what `serve` uses) the app answers at once and keeps up with the workspace in a thread:
+    the brief is computed in the background, and articles added later are noticed and brought in.
+    Without it the brief is read or computed before this returns, and changes only on Refresh or upload.
+    """
     workspace_path = Path(workspace_path)
     brief_path = Path(brief_path) if brief_path is not None else None
     has_workspace = (workspace_path / DB_NAME).exists()
@@ -428,8 +574,22 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
     def load() -> dict[str, Any]:
         return _load_brief(brief_path) if brief_path is not None else _compute_brief(workspace_path)
 
-    app = FastAPI(title="newsweave", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.view = View(load())
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if live:
+            watcher.start()
+        yield
+        watcher.stop()
+
+    app = FastAPI(title="newsweave", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    watcher = Live(app, workspace_path, brief_path, poll)
+    app.state.live = watcher
+    if live:
+        app.state.view = View(_load_brief(brief_path) if brief_path is not None else _empty_brief())
+    else:
+        seen = watcher.articles_in_workspace() if has_workspace else None
+        app.state.view = View(load())
+        watcher.seen = seen
     refresh_lock = threading.Lock()
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOCAL_HOSTS)
 
@@ -444,7 +604,8 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
 
     def page(name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
         v = view()
-        html = _env.get_template(name).render(v=v, doc=v.doc, has_workspace=has_workspace, **ctx)
+        ctx.setdefault("autoreload", False)
+        html = _env.get_template(name).render(v=v, doc=v.doc, has_workspace=has_workspace, live=watcher, **ctx)
         return HTMLResponse(html, status_code=status_code)
 
     @app.exception_handler(HTTPException)
@@ -461,7 +622,7 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
             stories = filter_stories(v, since, until, lang, outlet, sort)
         except ValueError as e:
             raise HTTPException(400, str(e)) from None
-        return page("index.html.j2", stories=stories, f={"since": since, "until": until, "lang": lang,
+        return page("index.html.j2", autoreload=True, stories=stories, f={"since": since, "until": until, "lang": lang,
                                                           "outlet": outlet, "sort": sort}, sorts=SORTS)
 
     @app.get("/story/{story_id}", response_class=HTMLResponse)
@@ -518,13 +679,63 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
     @app.post("/refresh")
     def refresh(request: Request) -> Response:
         same_origin_only(request, "Refresh")
+        if live:  # the watcher recomputes in its thread; the page says "updating" meanwhile
+            watcher.updating = watcher.updating or "Updating the brief…"
+            threading.Thread(target=watcher.check, kwargs={"force": True}, daemon=True).start()
+            return RedirectResponse("/", status_code=303)
         with refresh_lock:
             try:
+                seen = watcher.articles_in_workspace() if has_workspace else None
                 app.state.view = View(load())
+                watcher.seen = seen
             except (OSError, ValueError) as e:  # e.g. brief.json half-written by a running `newsweave run`
                 detail = f"The brief could not be read again; still showing the old one. ({e})"
                 raise HTTPException(500, detail) from e
         return RedirectResponse("/", status_code=303)
+
+    @app.get("/upload", response_class=HTMLResponse)
+    def upload_page() -> HTMLResponse:
+        jobs = list(reversed(watcher.uploads))
+        busy = any(j.state in ("reading", "analysing") for j in jobs)
+        return page("upload.html.j2", jobs=jobs, autoreload=True, busy=busy)
+
+    @app.post("/upload")
+    async def upload(request: Request) -> Response:
+        same_origin_only(request, "Upload")
+        if not has_workspace:
+            raise HTTPException(400, "There is no workspace to add articles to: start the app with --workspace.")
+        size = request.headers.get("content-length")
+        if size is None or not size.isdigit() or int(size) > UPLOAD_MAX_BYTES:
+            raise HTTPException(413 if size and size.isdigit() else 411,
+                                f"An upload can be at most {UPLOAD_MAX_BYTES // 2**20} MB, with its length given.")
+        try:
+            form = await request.form(max_files=UPLOAD_MAX_FILES, max_fields=10, max_part_size=UPLOAD_MAX_BYTES)
+        except (ValueError, KeyError) as e:  # malformed multipart, too many parts
+            raise HTTPException(400, f"The upload could not be read: {e}") from None
+        job = Upload(len(watcher.uploads) + 1, "")
+        folder = workspace_path / "uploads" / f"{datetime.now():%Y%m%d-%H%M%S}-{job.id}"
+        paths: list[Path] = []
+        for i, f in enumerate(form.getlist("files")):
+            if isinstance(f, str) or not f.filename:
+                continue
+            name = re.sub(r"[^\w.-]+", "_", PurePath(f.filename.replace("\\", "/")).name)[-100:].lstrip(".")
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{i}-{name or 'upload'}"
+            path.write_bytes(await f.read())
+            paths.append(path)
+        records = []
+        html = form.get("html")
+        if isinstance(html, str) and html.strip():
+            url = form.get("url")
+            url = safe_url(url.strip()) if isinstance(url, str) and url.strip() else None
+            records.append(RawDoc(source=url or f"pasted page {job.id}", html=html, url=url))
+        await form.close()
+        if not paths and not records:
+            raise HTTPException(400, "Choose one or more files, or paste a page's HTML.")
+        job.what = ", ".join([p.name.split("-", 1)[1] for p in paths] + ["pasted page"] * len(records))
+        watcher.uploads.append(job)
+        threading.Thread(target=watcher.ingest, args=(job, paths, records), daemon=True).start()
+        return RedirectResponse("/upload", status_code=303)
 
     @app.get("/api/brief")
     def api_brief() -> JSONResponse:
