@@ -228,7 +228,7 @@ def test_entity_page(browser: webdriver.Chrome, base_url: str, tmp_path_factory:
     expected = name.text
     name.click()
     assert "/entity/" in browser.current_url and expected in browser.find_element(By.TAG_NAME, "h1").text
-    cite = browser.find_element(By.CSS_SELECTOR, "#quotes + ul a.cite")
+    cite = browser.find_element(By.CSS_SELECTOR, "#quotes ~ ul a.cite")
     href = cite.get_attribute("href")
     cite.click()
     target = browser.find_element(By.ID, href.rsplit("#", 1)[1])

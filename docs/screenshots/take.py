@@ -3,7 +3,7 @@
     newsweave run --sample --out /tmp/x
     PYTHONPATH=src python docs/screenshots/take.py /tmp/x
 
-Writes home, story, outlets, outlet and entity pages (desktop) and a story with an open citation preview
+Writes the home, story, outlets, outlet, entity and search pages (desktop) and a story with an open citation preview
 (phone) as PNG files next to this script.
 """
 
@@ -14,6 +14,7 @@ import socket
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import uvicorn
 from selenium import webdriver
@@ -42,15 +43,20 @@ def main(run_dir: Path) -> None:
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService("/usr/bin/chromedriver"))
     base = f"http://{HOST}:{port}"
-    outlet = max(doc["articles"], key=lambda a: len(a["copies"]))
+    copier = next(a for a in doc["articles"] if a["copies"] and a["outlet"])
     try:
         pages = {"home": "/", "story": f"/story/{story['id']}", "outlets": "/outlets",
-                 "entity": f"/entity/{person['id']}", "search": "/search?q=Sulivan"}
+                 "outlet": f"/outlet/{quote(copier['outlet'], safe='')}", "entity": f"/entity/{person['id']}",
+                 "search": "/search?q=Sulivan"}
         for name, url in pages.items():
             driver.set_window_size(1280, 900)
             driver.get(base + url)
             height = driver.execute_script("return document.documentElement.scrollHeight")
             driver.set_window_size(1280, min(height, 2400))
+            driver.save_screenshot(str(OUT / f"{name}.png"))
+        for name, anchor in (("story-timeline", "timeline"), ("story-copies", "copies")):
+            driver.set_window_size(1280, 900)
+            driver.get(f"{base}/story/{story['id']}#{anchor}")
             driver.save_screenshot(str(OUT / f"{name}.png"))
         driver.set_window_size(390, 844)
         driver.get(f"{base}/story/{story['id']}#summary")
@@ -58,7 +64,6 @@ def main(run_dir: Path) -> None:
         chip.click()
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", chip)
         driver.save_screenshot(str(OUT / "phone-citation.png"))
-        del outlet
     finally:
         driver.quit()
         server.should_exit = True

@@ -63,6 +63,18 @@ SECURITY_HEADERS = {
 _env = Environment(loader=PackageLoader("newsweave", "templates/web"), autoescape=True,
                    trim_blocks=True, lstrip_blocks=True)
 _env.filters["seg"] = lambda s: quote(str(s), safe="")  # one URL path segment, whatever the id holds
+
+
+def _stamp(iso: str) -> str:
+    """'2026-12-02T04:31:20+00:00' as '2026-12-02 04:31 UTC' (as given when it is not such a time)."""
+    try:
+        t = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return iso or "not yet"
+    return t.strftime("%Y-%m-%d %H:%M") + (" UTC" if t.utcoffset() is not None and not t.utcoffset() else "")
+
+
+_env.filters["stamp"] = _stamp
 _env.globals.update(css=Markup(_CSS), safe_url=safe_url, when=when, speakers=speakers, disputes=disputes,
                     count=count)
 
@@ -100,14 +112,15 @@ class Outlet:
 
 
 # The groups of an outlet's articles, in the order the pages show them.
-OUTLET_GROUPS = (("originals", "originals", "copy no other article"),
-                 ("copies", "copies", "copy another article word for word or nearly"),
-                 ("rewrites", "rewrites", "reword another article"),
-                 ("translations", "translations", "translate another article"),
-                 ("copied", "copied by others", "are copied or rewritten by another outlet"),
-                 ("mt", "machine-translated", "show signs of machine translation"),
-                 ("garbled", "garbled names", "misspell names that other articles spell right"),
-                 ("disputed", "carry disputed claims", "carry a claim that someone in the brief disputes"))
+OUTLET_GROUPS = (("originals", "originals", "original", "copying no other article"),
+                 ("copies", "copies", "copy", "copying another article word for word or nearly"),
+                 ("rewrites", "rewrites", "rewrite", "rewording another article"),
+                 ("translations", "translations", "translation", "translating another article"),
+                 ("copied", "copied by others", "copied by others", "copied or reworded by another outlet"),
+                 ("mt", "machine-translated", "machine-translated", "showing signs of machine translation"),
+                 ("garbled", "garbled names", "with garbled names", "misspelling names that others spell right"),
+                 ("disputed", "carry disputed claims", "carries disputed claims",
+                  "carrying a claim that someone in the brief disputes"))
 
 
 @dataclass
@@ -224,39 +237,50 @@ def copy_graph(story: dict[str, Any], view: View) -> dict[str, Any] | None:
             "kinds": sorted({c["kind"] for _, _, c in edges}), "alone": len(ids) - len(pos)}
 
 
-AXIS_W, AXIS_M = 720, 30
+AXIS_W, AXIS_M = 720, 40
 
 
 def timeline_axis(story: dict[str, Any]) -> dict[str, Any] | None:
-    """The story's dated timeline entries placed on a date axis (numbered dots that link to the list)."""
-    dated = []
+    """The story's timeline on a date axis: one marker per date (entries closer than a marker merge), sized
+    by how many entries it holds and linking to the first of them. Month-precise dates sit mid-month as
+    hollow markers; year-only dates are left off (a point would claim a day the text never gave)."""
+    dated: list[tuple[int, date, bool]] = []
     for i, t in enumerate(story["timeline"], 1):
+        precision = t.get("precision", "day")
+        if precision == "year":
+            continue
         try:
-            dated.append((i, date.fromisoformat(t["date"] or "")))
+            d = date.fromisoformat(t["date"] or "")
         except ValueError:
             continue
+        dated.append((i, d.replace(day=15) if precision == "month" else d, precision != "month"))
     if not dated:
         return None
-    first, last = min(d for _, d in dated), max(d for _, d in dated)
+    first, last = min(d for _, d, _ in dated), max(d for _, d, _ in dated)
     span = (last - first).days
 
     def x(d: date) -> float:
         return AXIS_W / 2 if not span else AXIS_M + (d - first).days / span * (AXIS_W - 2 * AXIS_M)
 
-    dots, taken = [], []  # dots too close to an earlier one go a row up
-    for i, d in dated:
-        row = 0
-        while any(abs(x(d) - tx) < 20 and row == tr for tx, tr in taken):
-            row += 1
-        taken.append((x(d), row))
-        dots.append({"n": i, "x": round(x(d), 1), "row": row, "date": d.isoformat()})
-    rows = max(dot["row"] for dot in dots) + 1
-    base = 20 + rows * 22
-    for dot in dots:
-        dot["y"] = base - 12 - dot["row"] * 22
+    marks: list[dict[str, Any]] = []
+    for i, d, exact in sorted(dated, key=lambda e: (e[1], e[0])):
+        if marks and x(d) - marks[-1]["x"] < 24 and marks[-1]["exact"] == exact:
+            marks[-1]["entries"].append(i)
+            marks[-1]["last"] = d.isoformat()
+            continue
+        marks.append({"x": round(x(d), 1), "entries": [i], "first": d.isoformat(), "last": d.isoformat(),
+                      "exact": exact})
+    for m in marks:
+        m["n"], m["to"] = len(m["entries"]), min(m["entries"])
+        m["r"] = 9 + min(m["n"] - 1, 6)
+        m["label"] = m["first"] if m["first"] == m["last"] else f"{m['first']} to {m['last']}"
+        m["label"] = (m["label"] if m["exact"] else m["first"][:7]) + f": {count(m['n'], 'entry', 'entries')}"
     ticks = sorted({first, last} | ({first + (last - first) * k / 4 for k in (1, 2, 3)} if span > 8 else set()))
-    return {"dots": dots, "width": AXIS_W, "height": base + 30, "base": base,
-            "ticks": [{"x": round(x(t), 1), "label": t.isoformat()} for t in ticks]}
+    tick_marks = []
+    for t in ticks:
+        anchor = "start" if t == first and span else "end" if t == last and span else "middle"
+        tick_marks.append({"x": round(x(t), 1), "label": t.isoformat(), "anchor": anchor})
+    return {"marks": marks, "width": AXIS_W, "height": 74, "base": 40, "ticks": tick_marks}
 
 
 @dataclass
