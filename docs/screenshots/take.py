@@ -47,7 +47,7 @@ def main(run_dir: Path) -> None:
     try:
         pages = {"home": "/", "story": f"/story/{story['id']}", "outlets": "/outlets",
                  "outlet": f"/outlet/{quote(copier['outlet'], safe='')}", "entity": f"/entity/{person['id']}",
-                 "search": "/search?q=Sulivan"}
+                 "search": "/search?q=Halmria%20drones"}
         for name, url in pages.items():
             driver.set_window_size(1280, 900)
             driver.get(base + url)
