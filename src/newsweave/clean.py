@@ -280,16 +280,38 @@ def _sentencizer():  # noqa: ANN202 - spaCy Language
 _ORPHAN = re.compile(r'^["\')\].,;:]+$|^\.\.+$')
 
 
+# Bounds on what a sentence can be: a run of text longer than this (a table dumped as one line, a
+# 20,000-token "sentence") is cut at spaces into pieces of at most this size, so every later stage parses
+# sentences of bounded length; a paragraph is fed to the sentencizer in chunks well under spaCy's max_length.
+MAX_SENTENCE_CHARS = 1500
+_CHUNK_CHARS = 100_000
+
+
+def _pieces(text: str, limit: int) -> list[tuple[int, int]]:
+    """(start, end) slices of `text` of at most `limit` characters, cut at the last space before it."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit)
+        end = cut if cut > start else start + limit
+        out.append((start, end))
+        start = end
+    out.append((start, len(text)))
+    return out
+
+
 def split_sentences(paragraphs: list[str]) -> tuple[list[str], list[int]]:
     """Sentences of each paragraph, and the paragraph index of each sentence.
 
     Every sentence is a slice of its paragraph (spans are merged, never re-joined), so citing a sentence
-    always quotes the text exactly.
+    always quotes the text exactly. No sentence is longer than `MAX_SENTENCE_CHARS`.
     """
     nlp = _sentencizer()
     sentences: list[str] = []
     para_of: list[int] = []
-    for p_idx, doc in enumerate(nlp.pipe(paragraphs, batch_size=64)):
+    chunks = [(p_idx, paragraph[a:b]) for p_idx, paragraph in enumerate(paragraphs)
+              for a, b in _pieces(paragraph, _CHUNK_CHARS)]
+    for (p_idx, _), doc in zip(chunks, nlp.pipe((c for _, c in chunks), batch_size=64), strict=True):
         text = doc.text
         spans: list[list[int]] = []
         for sent in doc.sents:
@@ -311,8 +333,9 @@ def split_sentences(paragraphs: list[str]) -> tuple[list[str], list[int]]:
                     start -= 1
             spans.append([start, end])
         for start, end in spans:
-            sentence = text[start:end].strip()
-            if sentence:
-                sentences.append(sentence)
-                para_of.append(p_idx)
+            for a, b in _pieces(text[start:end], MAX_SENTENCE_CHARS):
+                sentence = text[start + a:start + b].strip()
+                if sentence:
+                    sentences.append(sentence)
+                    para_of.append(p_idx)
     return sentences, para_of

@@ -2,8 +2,8 @@
 
 Writes are transactions (ingest groups a batch of articles and the inputs they finish into one), so a
 run killed at any point leaves every committed article intact and the next run resumes where it stopped.
-Stages keep their results in their own tables, created on first use with `ensure_schema`, and cache
-per-text analyses in `analysis` (keyed by the text hash, so an exact copy reuses its original's analysis).
+Stages keep their results in their own tables, created on first use with `ensure_schema`; the pipeline stores
+each story's analysis in `story_analysis` (with a fingerprint of what it was computed from).
 """
 
 from __future__ import annotations
@@ -65,11 +65,10 @@ CREATE TABLE IF NOT EXISTS outlet_lines (
     n INTEGER NOT NULL,
     PRIMARY KEY (outlet, line)
 );
-CREATE TABLE IF NOT EXISTS analysis (
-    text_hash TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (text_hash, stage)
+CREATE TABLE IF NOT EXISTS story_analysis (
+    story_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -234,18 +233,19 @@ class Workspace:
             "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)", (key, source, status, detail, time.time())
         )
 
-    # -- per-text analysis cache and small state -------------------------------------------------
+    # -- stored story analyses and small state -------------------------------------------------
 
-    def get_analysis(self, text_hash: str, stage: str) -> Any | None:
+    def get_story_analysis(self, story_id: str, fingerprint: str) -> Any | None:
+        """A story's stored analysis, if it was computed from what `fingerprint` names."""
         row = self.conn.execute(
-            "SELECT data FROM analysis WHERE text_hash=? AND stage=?", (text_hash, stage)
+            "SELECT data FROM story_analysis WHERE story_id=? AND fingerprint=?", (story_id, fingerprint)
         ).fetchone()
         return json.loads(row[0]) if row else None
 
-    def put_analysis(self, text_hash: str, stage: str, data: Any) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?)", (text_hash, stage, json.dumps(data))
-        )
+    def put_story_analysis(self, story_id: str, fingerprint: str, data: Any) -> None:
+        """Store a story's analysis (one per story: a newer one replaces it)."""
+        self.conn.execute("INSERT OR REPLACE INTO story_analysis VALUES (?, ?, ?)",
+                          (story_id, fingerprint, json.dumps(data, ensure_ascii=False)))
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
