@@ -217,8 +217,15 @@ def soak_corpus(name: str, inputs: list[Path], work: Path, batch: int, per_artic
     ws, out = work / "ws" / name, work / "out" / name
     shutil.rmtree(ws, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
-    per_file = max(1, batch // 20) if inputs and inputs[0].suffix == ".jsonl" else batch
-    groups = _batches(inputs, per_file)
+    groups: list[list[Path]] = [[]]
+    size = 0
+    for path in inputs:  # about `batch` articles a group: a JSONL file counts its lines
+        weight = sum(1 for ln in path.open(encoding="utf-8") if ln.strip()) if path.suffix == ".jsonl" else 1
+        if size and size + weight > batch:
+            groups.append([])
+            size = 0
+        groups[-1].append(path)
+        size += weight
     shares: list[float] = []
     for i, group in enumerate(groups[:-1]):
         res = newsweave(["ingest", *map(str, group), "-w", str(ws)], 60 + per_article * batch,
@@ -244,88 +251,110 @@ def _count(ws: Path) -> int:
         return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
 
+def summary(log: list[Result], times: list[float], baseline: float, mode: str, started: float) -> dict:
+    base, runs = log[0], [r for r in log[1:] if r.argv[0] == "run"]
+    mixed = [r for r in runs if r.name == MIXED]
+    skipped = sum((r.skipped for r in runs), Counter())
+    ordered = sorted(times) or [0.0]
+    q = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else ordered * 99
+    return {
+        "mode": mode, "articles": sum(r.articles for r in runs if r.name != MIXED), "runs": len(log),
+        "crashes": sum(r.crash for r in log), "hangs": sum(r.hang for r in log),
+        # A run that may end with a brief (status 0 or 1) but wrote none; the mixed run must always write one.
+        "runs_without_brief": sum(1 for r in runs if not r.hang and r.status in (0, 1) and not r.articles)
+        + sum(1 for r in mixed if r.status not in (0, 1)),
+        "skipped": dict(sorted(skipped.items())),
+        "seconds_per_article": {"p50": round(q[49], 3), "p99": round(q[98], 3), "max": round(ordered[-1], 3)},
+        "baseline_seconds_per_article": round(baseline, 3), "baseline_articles": base.articles,
+        "peak_rss_mb": round(max(r.peak_mb for r in log)), "wall_seconds": round(time.monotonic() - started),
+        "failures": [{"kind": "hang" if r.hang else "crash", "status": r.status, "run": r.name,
+                      "argv": r.argv, "stderr_tail": r.stderr.strip().splitlines()[-3:]}
+                     for r in log if r.crash or r.hang],
+    }
+
+
+def report(f: dict) -> None:
+    print(f"\nsoak ({f['mode']}): {f['articles']} articles in {f['runs']} runs, {f['wall_seconds']} s")
+    print(f"crashes: {f['crashes']}   hangs: {f['hangs']}   runs without a brief: {f['runs_without_brief']}")
+    print("skipped per stage: " + (", ".join(f"{k} {v}" for k, v in f["skipped"].items()) or "none"))
+    s, b = f["seconds_per_article"], f["baseline_seconds_per_article"] or 1.0
+    print(f"seconds per article: p50 {s['p50']:.2f}  p99 {s['p99']:.2f}  max {s['max']:.2f}   (baseline "
+          f"`run --sample`: {b:.2f} s/article; ratios {s['p50'] / b:.2f} / {s['p99'] / b:.2f} / {s['max'] / b:.2f})")
+    print(f"peak memory of one run: {f['peak_rss_mb']} MB")
+    for x in f["failures"]:
+        print(f"  {x['kind'].upper()} (status {x['status']}) {x['run']}: newsweave {' '.join(x['argv'])[:300]}\n"
+              f"    {' | '.join(x['stderr_tail'])[:600]}")
+
+
+MIXED = "hostile all together"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="a slice of each corpus and the hostile inputs")
+    ap.add_argument("--quick", action="store_true",
+                    help="CI: a slice of each corpus into one workspace, hostile inputs in one run beside them")
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--seeds", type=Path, default=SEEDS)
     ap.add_argument("--work", type=Path, help="where inputs, workspaces and briefs go (default: a temp dir)")
-    ap.add_argument("--batch", type=int, help="articles per batch (default 250; 40 with --quick)")
+    ap.add_argument("--batch", type=int, default=250, help="articles per batch of a corpus (full form)")
     ap.add_argument("--per-article", type=float, default=10.0,
                     help="wall-clock bound: seconds per article of a run, on top of a fixed 60-120 s")
     ap.add_argument("--hostile-bound", type=float, default=300.0, help="wall-clock bound of a hostile run")
-    ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--json", type=Path, help="write the figures here (rewritten after every corpus)")
     args = ap.parse_args()
-    batch = args.batch or (40 if args.quick else 250)
     work = args.work or Path(tempfile.mkdtemp(prefix="newsweave-soak-"))
+    mode = "quick" if args.quick else "full"
     log: list[Result] = []
+    times: list[float] = []
     started = time.monotonic()
+
+    def progress(line: str) -> None:
+        print(f"  [{time.monotonic() - started:5.0f} s] {line}", flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(summary(log, times, baseline, mode, started), indent=2) + "\n")
 
     base = newsweave(["run", "--sample", "-w", str(work / "ws" / "baseline"), "--out", str(work / "out" / "baseline")],
                      600, "baseline: run --sample", work / "out" / "baseline")
     log.append(base)
     baseline = base.seconds / max(base.articles, 1)
-
-    per_corpus = 30 if args.quick else None
-    inputs = corpora(args.data, args.seeds, work / "inputs", per_corpus) if args.data.is_dir() else {}
-    if not inputs:
-        inputs = {"fictional": fictional(work / "inputs", 60)}
-    times: list[float] = []
-    for name, paths in inputs.items():
-        times += soak_corpus(name, paths, work, batch, args.per_article, log)
-        print(f"  {name}: {log[-1].articles} articles, {log[-1].seconds:.0f} s for the run", flush=True)
+    progress(f"baseline `run --sample`: {base.articles} articles, {base.seconds:.0f} s")
 
     bad = hostile(work / "inputs")
-    for name, path in bad.items():
-        out = work / "out" / f"hostile-{name}"
-        res = newsweave(["run", str(path), "-w", str(work / "ws" / f"hostile-{name}"), "--out", str(out)],
-                        args.hostile_bound, f"hostile {name}", out)
-        log.append(res)
-        times += [res.seconds] * res.articles
-        line = res.stderr.strip().splitlines()[-1:] or [""]
-        print(f"  hostile {name}: status {res.status}, {res.seconds:.0f} s, {line[0][:110]}", flush=True)
+    if not args.quick:  # each alone, so that a failure names its input
+        for name, path in bad.items():
+            out = work / "out" / f"hostile-{name}"
+            res = newsweave(["run", str(path), "-w", str(work / "ws" / f"hostile-{name}"), "--out", str(out)],
+                            args.hostile_bound, f"hostile {name}", out)
+            log.append(res)
+            times += [res.seconds] * res.articles
+            last = res.stderr.strip().splitlines()[-1:] or [""]
+            progress(f"hostile {name}: status {res.status}, {res.seconds:.0f} s, {last[0][:110]}")
     mixed_out = work / "out" / "hostile-all"
     ordinary = fictional(work / "inputs" / "beside", 5)
-    mixed = newsweave(["run", *map(str, bad.values()), *map(str, ordinary), "-w", str(work / "ws" / "hostile-all"),
-                       "--out", str(mixed_out)], args.hostile_bound * 3, "hostile all together", mixed_out)
-    log.append(mixed)
+    log.append(newsweave(["run", *map(str, bad.values()), *map(str, ordinary), "-w", str(work / "ws" / "hostile-all"),
+                          "--out", str(mixed_out)], args.hostile_bound * 3, MIXED, mixed_out))
+    progress(f"{MIXED}: status {log[-1].status}, {log[-1].articles} articles in the brief, {log[-1].seconds:.0f} s")
 
-    runs = [r for r in log if r.argv[0] == "run"]
-    crashes = [r for r in log if r.crash]
-    hangs = [r for r in log if r.hang]
-    no_brief = [r for r in runs if not r.hang and r.status in (0, 1) and not r.articles]
-    if mixed.status not in (0, 1) or not mixed.articles:
-        no_brief.append(mixed)
-    skipped = sum((r.skipped for r in runs if r is not base), Counter())
-    articles = sum(r.articles for r in runs if r is not base and r is not mixed)
-    times.sort()
-    q = statistics.quantiles(times, n=100, method="inclusive") if len(times) > 1 else times * 99
-    figures = {
-        "mode": "quick" if args.quick else "full", "articles": articles, "runs": len(log),
-        "crashes": len(crashes), "hangs": len(hangs), "runs_without_brief": len(set(map(id, no_brief))),
-        "skipped": dict(sorted(skipped.items())),
-        "seconds_per_article": {"p50": round(q[49], 3), "p99": round(q[98], 3), "max": round(max(times), 3)},
-        "baseline_seconds_per_article": round(baseline, 3),
-        "peak_rss_mb": round(max(r.peak_mb for r in log)),
-        "wall_seconds": round(time.monotonic() - started),
-    }
-    print(f"\nsoak ({figures['mode']}): {articles} articles in {len(log)} runs, {figures['wall_seconds']} s")
-    print(f"crashes: {len(crashes)}   hangs: {len(hangs)}   runs without a brief: {figures['runs_without_brief']}")
-    print("skipped per stage: " + (", ".join(f"{k} {v}" for k, v in skipped.items()) or "none"))
-    s = figures["seconds_per_article"]
-    print(f"seconds per article: p50 {s['p50']:.2f}  p99 {s['p99']:.2f}  max {s['max']:.2f}   "
-          f"(baseline `run --sample`: {baseline:.2f} s/article; ratios "
-          f"{s['p50'] / baseline:.2f} / {s['p99'] / baseline:.2f} / {s['max'] / baseline:.2f})")
-    print(f"peak memory of one run: {figures['peak_rss_mb']} MB")
-    for r in crashes + hangs:
-        what = "HANG" if r.hang else f"CRASH (status {r.status})"
-        tail = " | ".join(r.stderr.strip().splitlines()[-3:])
-        print(f"  {what} {r.name}: newsweave {' '.join(r.argv)[:300]}\n    {tail[:600]}")
+    inputs = corpora(args.data, args.seeds, work / "inputs", 20 if args.quick else None) if args.data.is_dir() else {}
+    if not inputs:
+        inputs = {"fictional": fictional(work / "inputs", 60)}
+    if args.quick:  # every slice into one workspace, in two batches
+        paths = [p for ps in inputs.values() for p in ps]
+        n = sum(20 if p.suffix == ".jsonl" else 1 for p in paths)
+        inputs, batch = {"quick": paths}, n // 2 + 1
+    else:
+        batch = args.batch
+    for name, paths in inputs.items():
+        times += soak_corpus(name, paths, work, batch, args.per_article, log)
+        progress(f"{name}: {log[-1].articles} articles, status {log[-1].status}, {log[-1].seconds:.0f} s for the run")
+
+    figures = summary(log, times, baseline, mode, started)
+    report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
-    return 1 if crashes or hangs else 0
+    return 1 if figures["crashes"] or figures["hangs"] else 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import io
 import json
 import re
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -104,11 +105,13 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes | InputError:
         return InputError(str(path), f"cannot read: {e.strerror or e}")
     if path.name.lower().endswith(".gz") and not path.name.lower().endswith(".warc.gz"):
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
+            # Read one byte past the cap, never the whole: a gzip bomb would unpack to gigabytes in memory.
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+                data = f.read(max_bytes + 1)
+        except (OSError, EOFError, zlib.error) as e:
             return InputError(str(path), f"broken gzip: {e}")
         if len(data) > max_bytes:
-            return InputError(str(path), f"unpacks to {_mb(len(data))}, over the {_mb(max_bytes)} cap")
+            return InputError(str(path), f"unpacks to over the {_mb(max_bytes)} cap")
     return data
 
 
