@@ -15,7 +15,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -382,11 +382,11 @@ def normalize_date(value: str | None) -> str | None:
     value = value.strip()
     m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
     if m:
-        return m.group(0)
+        return _real_day(m.group(0))
     try:
         from email.utils import parsedate_to_datetime
 
-        return parsedate_to_datetime(value).date().isoformat()
+        return _real_day(parsedate_to_datetime(value).date().isoformat())
     except (TypeError, ValueError, IndexError, OverflowError):
         pass
     import dateparser
@@ -397,7 +397,16 @@ def normalize_date(value: str | None) -> str | None:
                                                          "RETURN_AS_TIMEZONE_AWARE": False})
     except (ValueError, OverflowError, TypeError):
         return None
-    return parsed.date().isoformat() if isinstance(parsed, datetime) else None
+    return _real_day(parsed.date().isoformat()) if isinstance(parsed, datetime) else None
+
+
+def _real_day(iso: str) -> str | None:
+    """The date when it is a calendar day of a year news can carry ("2025-13-45" is not; a year 9999 would
+    overflow the day arithmetic of later stages)."""
+    try:
+        return iso if 1800 <= date.fromisoformat(iso).year <= 2200 else None
+    except ValueError:
+        return None
 
 
 def outlet_of(url: str | None) -> str | None:
