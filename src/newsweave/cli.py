@@ -26,7 +26,7 @@ from . import stories as stories_stage
 from .ingest import MAX_BYTES, IngestReport, InputError, JsonFields, read_stdin
 from .pipeline import Options
 from .render import count
-from .workspace import DEFAULT_DIR
+from .workspace import DEFAULT_DIR, WorkspaceBusy
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a pile of news reports into one "
                   "trustworthy, sourced account per story.")
@@ -249,4 +249,8 @@ def search(query: str, workspace: WorkspaceOpt = Path(DEFAULT_DIR), limit: int =
 
 
 def main() -> None:  # pragma: no cover - entry point
-    app()
+    try:
+        app()
+    except WorkspaceBusy as e:  # another process holds the workspace: one line, not a traceback
+        err.print(escape(str(e)), soft_wrap=True)
+        sys.exit(3)
