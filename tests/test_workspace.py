@@ -33,7 +33,7 @@ def test_add_is_idempotent_and_round_trips(tmp_path: Path) -> None:
     with Workspace(tmp_path) as ws:  # reopened: the same article, field for field
         [back] = ws.articles()
         assert back == article
-        assert ws.search("ferry") == [article.id]
+        assert [h.id for h in ws.search("ferry").hits] == [article.id]
         assert ws.integrity_ok()
         assert ws.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

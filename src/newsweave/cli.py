@@ -237,15 +237,27 @@ def serve(
 
 @app.command("search")
 def search(query: str, workspace: WorkspaceOpt = Path(DEFAULT_DIR), limit: int = 20) -> None:
-    """Full-text search over the workspace (SQLite FTS5 syntax)."""
+    """Search the articles: words as written, "an exact phrase", a OR b, -word to leave out."""
+    from .search import QueryError
+
     with api.open_workspace(workspace) as ws:
         try:
-            ids = ws.search(query, limit)
-        except Exception as e:  # FTS5 syntax errors come as sqlite3.OperationalError
-            err.print(f"bad query: {e}")
+            results = ws.search(query, limit)
+        except QueryError as e:
+            err.print(f"cannot search: {escape(str(e))}")
             raise typer.Exit(2) from None
-        for a in ws.articles(ids):
-            out.print(f"{a.id}  {a.outlet or '—'}  {(a.title or a.sentences[0])[:80]}", markup=False)
+    if results is None:
+        err.print("nothing to search for: give one or more words")
+        raise typer.Exit(2)
+    for h in results.hits:
+        where = f"#s{h.sentence}" if h.sentence is not None else ""
+        text = "".join(t for t, _ in h.snippet)
+        out.print(f"{h.id}{where}  {h.outlet or '—'}  {(h.title or '')[:70]}\n    {text}", markup=False,
+                  highlight=False, soft_wrap=True)
+    if results.suggestion:
+        err.print(f"did you mean: {escape(results.suggestion)}")
+    if not results.hits:
+        err.print("no articles match")
 
 
 def main() -> None:  # pragma: no cover - entry point

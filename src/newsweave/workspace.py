@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import search as search_mod
 from .clean import normalize
 from .model import Article
 
@@ -97,6 +98,16 @@ CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
 END;
 """
 
+# Beside the word index: the trigram index finds a word inside a run of Chinese or Japanese characters,
+# which the word index keeps as one token. Added (and filled) on open when missing, so older workspaces work.
+_TRIGRAM = (
+    "CREATE VIRTUAL TABLE articles_tri USING fts5(title, clean_text, content='articles', content_rowid='seq', "
+    "tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS articles_tri_insert AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_tri(rowid, title, clean_text) VALUES (new.seq, new.title, new.clean_text); END",
+    "INSERT INTO articles_tri(articles_tri) VALUES ('rebuild')",
+)
+
 
 class Workspace:
     """A folder holding `workspace.sqlite`. Open with `Workspace(path)`; close with `.close()` or `with`."""
@@ -113,6 +124,7 @@ class Workspace:
         self._retry(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.ensure_schema(_SCHEMA)
+        self._ensure_trigram()
 
     def __enter__(self) -> Workspace:
         return self
@@ -245,14 +257,24 @@ class Workspace:
         row = self.conn.execute("SELECT text_hash FROM articles WHERE id=?", (article_id,)).fetchone()
         return row[0] if row else None
 
-    def search(self, query: str, limit: int = 20) -> list[str]:
-        """Article ids matching an FTS5 query, best first."""
-        rows = self.conn.execute(
-            "SELECT a.id FROM articles_fts f JOIN articles a ON a.seq=f.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-            (query, limit),
-        )
-        return [r[0] for r in rows]
+    def _ensure_trigram(self) -> None:
+        """Add the trigram index (for words in scripts without spaces) to a workspace made before it existed."""
+        if search_mod.has_trigram(self.conn):
+            return
+        try:
+            with self.transaction() as c:
+                if not search_mod.has_trigram(c):  # another process may have added it meanwhile
+                    for statement in _TRIGRAM:
+                        c.execute(statement)
+        except sqlite3.OperationalError:  # an SQLite older than 3.34 has no trigram tokenizer
+            return
+
+    def search(self, query: str, limit: int = 20) -> search_mod.Results | None:
+        """Search the articles with the reader's words (see `newsweave.search`); None for an empty query.
+
+        Raises `newsweave.search.QueryError` with a message for the reader when the query cannot be searched.
+        """
+        return search_mod.search(self.conn, query, limit)
 
     # -- inputs (resume) -------------------------------------------------------------------------
 
