@@ -28,6 +28,7 @@ import numpy as np
 
 from .clean import chrome_reason
 from .copies import aligned_sentences, independent_sources
+from .entities import readable
 from .model import Article, Citation, Claim, CopyRelation, Dispute, Quote
 from .quotes import cue_lemma
 
@@ -311,7 +312,10 @@ def find_claims(
     from . import embed, nlp
 
     copies = list(copies)
+    # Only English articles are parsed: the English model reads any other language as junk.
+    articles = [a for a in articles if readable(a)]
     by_id = {a.id: a for a in articles}
+    quotes = [q for q in quotes if q.article in by_id]
     parses = nlp.parse(articles)
     denials: list[_Denial] = []
     for q in quotes:

@@ -333,30 +333,57 @@ _ABBREVIATIONS = (
     "Pvt. Sgt. Supt. Jan. Feb. Mar. Apr. Jun. Jul. Aug. Sep. Sept. Oct. Nov. Dec.").split()
 
 
-@lru_cache(maxsize=1)
-def _sentencizer():  # noqa: ANN202 - spaCy Language
+@lru_cache(maxsize=16)
+def _sentencizer(language: str = "en"):  # noqa: ANN202 - spaCy Language
     import spacy
 
-    # spaCy's tokenizer knows abbreviations ("U.S.", "Mr.") so the rule-based sentencizer does not split
-    # on them; it runs at tens of thousands of sentences a second, unlike a parser.
-    nlp = spacy.blank("en")
-    for abbr in _ABBREVIATIONS:
-        for form in {abbr, abbr.upper(), abbr.lower()}:
-            nlp.tokenizer.add_special_case(form, [{"ORTH": form}])
+    # spaCy's tokenizer of each language knows its abbreviations ("U.S.", "Mr.", German "z. B." and ordinals
+    # such as "13." in "Montag, den 13. März") so the rule-based sentencizer does not split on them; its
+    # punctuation list knows "。" and "！". It runs at tens of thousands of sentences a second, unlike a parser.
+    try:
+        nlp = spacy.blank(language)
+    except (ImportError, KeyError, ValueError):  # a language spaCy has no rules for: its multilingual rules
+        nlp = spacy.blank("xx")
+    if language == "en":
+        for abbr in _ABBREVIATIONS:
+            for form in {abbr, abbr.upper(), abbr.lower()}:
+                nlp.tokenizer.add_special_case(form, [{"ORTH": form}])
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _language_of(paragraphs: list[str]) -> str:
+    sample = "\n".join(paragraphs)[:2000]
+    # Text without spaces between words is told by its script (the word-based detector needs spaces).
+    if _KANA.search(sample):
+        return "ja"
+    if _HANGUL.search(sample):
+        return "ko"
+    if len(_HAN.findall(sample)) > 0.3 * len(sample.replace(" ", "")):
+        return "zh"
+    from .ingest import detect_language  # the detector lives with ingest, which imports this module
+
+    return detect_language(sample) or "en"
 
 
 _ORPHAN = re.compile(r'^["\')\].,;:]+$|^\.\.+$')
 
 
-def split_sentences(paragraphs: list[str]) -> tuple[list[str], list[int]]:
-    """Sentences of each paragraph, and the paragraph index of each sentence.
+def split_sentences(paragraphs: list[str], language: str | None = None) -> tuple[list[str], list[int]]:
+    """Sentences of each paragraph, and the paragraph index of each sentence, split by the rules of the
+    text's language (ISO 639-1; detected when not given).
 
     Every sentence is a slice of its paragraph (spans are merged, never re-joined), so citing a sentence
     always quotes the text exactly.
     """
-    nlp = _sentencizer()
+    if not paragraphs:
+        return [], []
+    nlp = _sentencizer((language or _language_of(paragraphs)).lower()[:2])
     sentences: list[str] = []
     para_of: list[int] = []
     for p_idx, doc in enumerate(nlp.pipe(paragraphs, batch_size=64)):

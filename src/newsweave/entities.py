@@ -912,9 +912,16 @@ def _role_only_mentions(index_args: tuple[list[Entity], list[Mention]], docs: di
     return out
 
 
+def readable(article: Article) -> bool:
+    """Whether the English models can read an article: stages that parse or tag skip the others, which would
+    come out as junk ("wurde" an organisation, "Zum Zeitpunkt des" a person)."""
+    return (article.language or "en").lower().startswith("en")
+
+
 def resolve_entities(articles: list[Article]) -> EntityIndex:
-    """Mentions of people, organisations, places and groups in `articles`, resolved into entities."""
-    articles = list({a.id: a for a in articles}.values())
+    """Mentions of people, organisations, places and groups in the English `articles`, resolved into entities
+    (articles in other languages have no mentions: no model here reads them)."""
+    articles = list({a.id: a for a in articles if readable(a)}.values())
     docs = nlp.parse(articles)
     raws_by_article = {a.id: _extract(a, docs[a.id]) for a in articles}
     _retype(raws_by_article)
