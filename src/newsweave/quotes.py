@@ -145,11 +145,16 @@ class Statement:
 # -- quotation marks -----------------------------------------------------------------------------
 
 
-def _mark_kind(text: str, i: int) -> str:
-    """'open', 'close' or '?' for the quotation mark at text[i], from the characters around it."""
+# A quotation mark: the double mark, or two single marks as some papers typeset it (''like this'').
+_MARK = re.compile(r"\"|''")
+
+
+def _mark_kind(text: str, i: int, n: int = 1) -> str:
+    """'open', 'close' or '?' for the quotation mark of `n` characters at text[i], from the characters
+    around it."""
     before = text[i - 1] if i > 0 else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
-    if i + 1 >= len(text.rstrip()):
+    after = text[i + n] if i + n < len(text) else " "
+    if i + n >= len(text.rstrip()):
         return "close"  # a mark ending a paragraph closes whatever is open
     space_before = before.isspace() or before in "([{\u2014\u2013-:"
     space_after = after.isspace() or after in ".,;:!?)]"
@@ -188,19 +193,19 @@ def find_quote_spans(article: Article) -> list[QuoteSpan]:
                     segs.append(Segment(s, lo - off, hi - off))
             return segs
 
-        marks = [m.start() for m in re.finditer('"', text)]
+        marks = [(m.start(), len(m.group())) for m in _MARK.finditer(text)]
         open_at: int | None = None
         if carry is not None:
             # The news convention: a continuing quote reopens the next paragraph with a mark.
-            if marks and marks[0] == 0:
-                open_at = 1
+            if marks and marks[0][0] == 0:
+                open_at = marks[0][1]
                 marks = marks[1:]
             else:
                 carry = None
-        for i in marks:
-            kind = _mark_kind(text, i)
+        for i, n in marks:
+            kind = _mark_kind(text, i, n)
             if open_at is None and kind in ("open", "?"):
-                open_at = i + 1
+                open_at = i + n
             elif open_at is not None and kind in ("close", "?"):
                 segs = (carry or []) + to_segments(open_at, i)
                 carry = None
@@ -214,10 +219,10 @@ def find_quote_spans(article: Article) -> list[QuoteSpan]:
                 if segs:
                     spans.append(QuoteSpan(segs))
             else:  # an opening mark inside an open quote: the previous one was never closed
-                open_at = i + 1
+                open_at = i + n
         if open_at is not None:
             nxt = order[k + 1] if k + 1 < len(order) else None
-            continues = nxt is not None and article.sentences[paragraphs[nxt][0]].startswith('"')
+            continues = nxt is not None and bool(_MARK.match(article.sentences[paragraphs[nxt][0]]))
             carry = ((carry or []) + to_segments(open_at, len(text))) if continues else None
         else:
             carry = None
@@ -670,14 +675,30 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         events.extend((s, fr.cue.idx, fr, None) for fr in frs if id(fr) not in used)
     events.sort(key=lambda e: (e[0], e[1]))
 
+    made: dict[int, Statement] = {}  # frame (by id) -> the direct statement it frames
     for s, _, fr, sp in events:
         st: Statement | None = None
         if sp is not None:
             text = quote_text(article, sp)
+            last = out[-1] if out else None
+            joins = (
+                last is not None
+                and last.quote.kind == "direct"
+                and para_of[last.content_at[-1].sentence] == para_of[s]
+                and (made.get(id(fr)) is last if fr is not None else True)
+            )
+            if joins and last is not None:
+                # '"The bridge is safe," she said. "We tested it twice."': a quote split by its frame, or
+                # run on in the same paragraph without one, is one statement
+                last.quote.text = f"{last.quote.text} {text}"
+                last.content_at = last.content_at + sp.segments
+                continue
             if fr is not None:
                 st = make(fr, text, "direct", s, sp.segments)
                 if st is not None and not _clausal(docs, sp):
                     st.listed = False  # a quoted phrase ("called for 'restraint on all sides'") says nothing alone
+                if st is not None:
+                    made[id(fr)] = st
             else:
                 # A quote with no frame continues the last statement of this or the previous paragraph.
                 prev = [x for x in out if para_of[x.quote.sentence] in (para_of[s], para_of[s] - 1)]
