@@ -245,6 +245,7 @@ class Frame:
     source: Token | None  # head token of the source (None for a pronoun resolved later)
     content: list[Token]
     agent: bool = True  # the source can speak (a person, organisation, group or outlet), not "a poll"
+    relative: Token | None = None  # the relative pronoun written for the source ("lawmakers who say")
 
 
 def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
@@ -346,8 +347,9 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 prev = next((t for t in reversed(doc[: tok.i]) if not t.is_punct), None)
                 if prev is not None and prev.pos_ in ("PROPN", "NOUN"):
                     subj = prev
+            relative = None
             if subj is not None and subj.lower_ in ("who", "that") and tok.dep_ == "relcl":
-                subj = tok.head  # "lawmakers who say ...": the relative pronoun stands for the noun
+                relative, subj = subj, tok.head  # "lawmakers who say ...": the relative pronoun stands for the noun
             if (
                 subj is None
                 or _inside(subj, quoted)
@@ -359,6 +361,7 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 # is the agent ("was told by officials")
                 by = next((c for c in tok.children if c.dep_ == "agent"), None)
                 subj = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+                relative = None
                 if subj is None:
                     continue
             who = _author(subj)
@@ -369,7 +372,13 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
             if lemma == "ask" and not any(c.dep_ == "ccomp" for c in tok.children):
                 continue  # "asked China for help / to supply arms" is a request, the news itself, not speech
             exclude = {t.i for t in subj.subtree} - {t.i for t in tok.subtree}  # a relative clause is content
-            frames.append(Frame(sentence, tok, lemma, who or subj, _content_of(tok, exclude, lemma), who is not None))
+            content = _content_of(tok, exclude, lemma)
+            if not content and tok.dep_ == "parataxis" and tok.head.i != tok.i:
+                # "The museum, Mr. Bush said, celebrated ..." / "The talks failed, she said": the frame
+                # interrupts or trails the clause it reports
+                inner = {t.i for t in tok.subtree}
+                content = [t for t in tok.head.subtree if t.i not in inner]
+            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative))
         elif tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             to = next(c for c in tok.children if c.lower_ == "to")
             src = next((c for c in to.children if c.dep_ == "pobj"), None)
@@ -615,12 +624,14 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             article.id,
             sentence,
         )
-        written = _name_span(fr.source) if fr.source is not None and fr.source.pos_ != "PRON" else None
+        # the source as written: a pronoun, relative ones included, is what the text says
+        own = fr.relative or fr.source
+        written = _name_span(own) if own is not None and own.pos_ != "PRON" and fr.relative is None else None
         src_at = (
             (fr.sentence, written.start_char, written.end_char)
             if written is not None
-            else (fr.sentence, fr.source.idx, fr.source.idx + len(fr.source))
-            if fr.source is not None
+            else (fr.sentence, own.idx, own.idx + len(own))
+            if own is not None
             else None
         )
         listed = sure and fr.agent and (kind == "direct" or _proposition(fr.content, fr.lemma))
@@ -714,16 +725,31 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             content = [t for t in fr.content if not t.is_punct or t.text in ("'", "-", '"')]
             if len(content) < (1 if fr.lemma in _DENIAL_VERBS else 3):  # "rejected the accusation" counts
                 continue
-            end = content[-1].i + 1
             doc = docs[s]
-            if doc[content[0].i : end].text.count('"') % 2 and end < len(doc) and doc[end].text == '"':
-                end += 1  # the parser hangs a closing quote mark on the verb: 'messages "face to face".'
-            span = doc[content[0].i : end]
-            text = re.sub(r"^(that|whether|if)\s+", "", _unquote(span.text.strip(" ,")))
-            st = make(fr, text, "reported", s, [Segment(s, span.start_char, span.end_char)])
+            parts = _runs(doc, content)
+            a, end = parts[-1]
+            if doc[parts[0][0] : end].text.count('"') % 2 and end < len(doc) and doc[end].text == '"':
+                parts[-1] = (a, end + 1)  # the parser hangs a closing mark on the verb: 'messages "face to face".'
+            text = " ".join(doc[a:b].text.strip(" ,") for a, b in parts)
+            text = re.sub(r"^(that|whether|if)\s+", "", _unquote(text.strip(" ,")))
+            segs = [Segment(s, doc[a].idx, doc[b - 1].idx + len(doc[b - 1])) for a, b in parts]
+            st = make(fr, text, "reported", s, segs)
         if st is not None:
             out.append(st)
     return out
+
+
+def _runs(doc: Doc, content: list[Token]) -> list[tuple[int, int]]:
+    """The content as runs of consecutive tokens (start, end), bridging gaps of punctuation only, so that
+    a frame written inside what it reports ("The museum, Mr. Bush said, celebrated ...") is left out."""
+    ids = sorted({t.i for t in content})
+    runs: list[list[int]] = [[ids[0], ids[0] + 1]]
+    for i in ids[1:]:
+        if all(doc[j].is_punct for j in range(runs[-1][1], i)):
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    return [(a, b) for a, b in runs]
 
 
 def _unquote(text: str) -> str:
