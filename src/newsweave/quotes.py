@@ -246,6 +246,7 @@ class Frame:
     content: list[Token]
     agent: bool = True  # the source can speak (a person, organisation, group or outlet), not "a poll"
     relative: Token | None = None  # the relative pronoun written for the source ("lawmakers who say")
+    rest: bool = False  # the content runs on to the end of the paragraph ("WALLACE: ...")
 
 
 def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
@@ -270,7 +271,10 @@ def _content_of(verb: Token, exclude: set[int], lemma: str) -> list[Token]:
             continue  # "told reporters": the hearer, not what was said
         if c.dep_ in ("ccomp", "xcomp", "dobj", "parataxis", "attr", "prep") and c.i not in exclude:
             if c.dep_ == "prep" and c.lower_ not in ("about", "of"):
-                continue
+                # "blasted the media for ...", "derided the deal as toothless", "called for a repeal"
+                has_object = any(d.dep_ == "dobj" for d in verb.children)
+                if not (c.lower_ in ("for", "as") and (has_object or lemma == "call")):
+                    continue
             toks.extend(t for t in c.subtree if t.i not in exclude)
     before = [t for t in toks if t.i < verb.i]
     if before and len(before) < len(toks) and all(t.tag_ == "WRB" or t.is_punct for t in before):
@@ -366,7 +370,8 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                     continue
             who = _author(subj)
             if lemma in ("know", "find", "show", "want", "call", "order", "demand") and not any(
-                c.dep_ in ("ccomp", "xcomp", "oprd") for c in tok.children
+                c.dep_ in ("ccomp", "xcomp", "oprd") or c.dep_ == "prep" and c.lower_ == "for" and lemma == "call"
+                for c in tok.children
             ):
                 continue  # "knew him" is not an attribution; "called it misinformation" is
             if lemma == "ask" and not any(c.dep_ == "ccomp" for c in tok.children):
@@ -397,6 +402,47 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
     # attribution gives each token one attribution, and the outer one carries the speaker.
     inner = {t.i for f in frames for t in f.content}
     return [f for f in frames if f.cue.i not in inner]
+
+
+_DASHES = {"\u2015", "\u2014", "\u2013", "--", "-"}
+
+
+def _signature(docs: list[tuple[int, Doc]], after: int) -> Frame | None:
+    """A quote signed with a dash and a name ('"..." \u2015 Sonya Herr, Dallas'): the words after char
+    `after` of the first sentence given, and the sentences after it (the splitter may cut off the name)."""
+    toks = [
+        (s, t)
+        for k, (s, doc) in enumerate(docs)
+        for t in doc
+        if (k or t.idx >= after) and not (t.is_space or t.text in ('"', "''"))
+    ]
+    if len(toks) < 2 or toks[0][1].text not in _DASHES:
+        return None
+    name = []
+    for s, t in toks[1:]:
+        if t.pos_ != "PROPN" and t.ent_type_ != "PERSON" or name and s != name[-1][0]:
+            break
+        name.append((s, t))
+    rest = toks[1 + len(name) :]
+    if not name or rest and not rest[0][1].is_punct:
+        return None
+    return Frame(name[-1][0], toks[0][1], "say", name[-1][1], [])
+
+
+def _colon_frame(doc: Doc, sentence: int, known: set[str]) -> Frame | None:
+    """A paragraph that opens with a name and a colon: a headline ("Pence: Flowers won't be at debate") or a
+    transcript ("WALLACE: If I may, ..."). Only a name the article uses elsewhere counts, so that
+    "UPDATE:" or "Photo:" never speaks."""
+    colon = next((t for t in doc[:5] if t.text == ":"), None)
+    if colon is None or colon.i == 0 or len(doc) - colon.i < 4:
+        return None
+    name = doc[: colon.i]
+    if not all(t.pos_ == "PROPN" or t.ent_type_ in _NAME_TYPES or t.text[:1].isupper() for t in name):
+        return None
+    if name[-1].lower_ not in known:
+        return None
+    content = [t for t in doc[colon.i + 1 :] if not t.is_space]
+    return Frame(sentence, colon, "say", name[-1], content, rest=True)
 
 
 # -- speakers ------------------------------------------------------------------------------------
@@ -560,6 +606,18 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     _mark_people(article, mentions, entities)
     frames = [_frames(doc, s, quoted[s]) for s, doc in enumerate(docs)]
     para_of = article.paragraph_of or [0] * len(docs)
+    named_in: dict[str, set[int]] = {}  # the last word of each name, and the sentences that name it
+    for ms in mentions:
+        for m in ms:
+            if m.span.label_ in ("PERSON", "ORG"):
+                named_in.setdefault(m.span[-1].lower_, set()).add(m.sentence)
+    for s, doc in enumerate(docs):
+        if s and para_of[s] == para_of[s - 1]:
+            continue
+        col = _colon_frame(doc, s, {w for w, where in named_in.items() if where - {s}})
+        if col is not None:
+            said = {t.i for t in col.content}  # one attribution per token, as in PolNeAR
+            frames[s] = [col] + [f for f in frames[s] if f.cue.i not in said]
     out: list[Statement] = []  # the statements so far, in reading order
 
     def fits(pron: Token, at: tuple[int, int, int] | None) -> bool:
@@ -594,7 +652,8 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             near = m is not None
             m = m or _speaker(src, fr.sentence, mentions, content=reported)
             if m is None:
-                return None
+                # an attribution all the same, to someone the text does not name: never listed
+                return src.text, None, False
             return m.span.text, (m.sentence, m.span.start_char, m.span.end_char), near
         span = _name_span(src)
         name = span.text.strip(" ,")
@@ -616,7 +675,7 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             re.search(r"\b(not|never|no)\b|n't\b", text, re.I)
         )
         q = Quote(
-            None if group else _resolve_entity(entities, article.id, at if named else None, name),
+            None if group or at is None else _resolve_entity(entities, article.id, at if named else None, name),
             name,
             text,
             kind,
@@ -651,6 +710,11 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         ):
             # '"..." were the words of Sullivan': the splitter cut the frame off into its own sentence
             cands = [(f.cue.idx + 1000, f) for f in frames[nxt]]
+        if not cands:
+            after = [(final.sentence, docs[final.sentence])]
+            if nxt < len(docs) and para_of[nxt] == para_of[final.sentence]:
+                after.append((nxt, docs[nxt]))
+            return _signature(after, final.end)
         return min(cands, key=lambda c: c[0])[1] if cands else None
 
     def overlaps(fr: Frame, sp: QuoteSpan) -> bool:
@@ -733,6 +797,11 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             text = " ".join(doc[a:b].text.strip(" ,") for a, b in parts)
             text = re.sub(r"^(that|whether|if)\s+", "", _unquote(text.strip(" ,")))
             segs = [Segment(s, doc[a].idx, doc[b - 1].idx + len(doc[b - 1])) for a, b in parts]
+            nxt = s + 1
+            while fr.rest and nxt < len(docs) and para_of[nxt] == para_of[s]:
+                segs.append(Segment(nxt, 0, len(article.sentences[nxt])))
+                text += " " + article.sentences[nxt]
+                nxt += 1
             st = make(fr, text, "reported", s, segs)
         if st is not None:
             out.append(st)
