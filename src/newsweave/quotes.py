@@ -727,8 +727,8 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     events: list[tuple[int, int, Frame | None, QuoteSpan | None]] = []
     used: set[int] = set()
     for sp in spans:
-        if len(quote_text(article, sp).split()) < 3:
-            continue  # scare quotes and single quoted words (a title: "Morning Joe") leave their frame free
+        if len(quote_text(article, sp).split()) < 3 or _title(quote_text(article, sp)):
+            continue  # scare quotes, single quoted words and titles ("Face the Nation") leave their frame free
         fr = frame_near(sp)
         if (
             fr is not None
@@ -739,8 +739,11 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         ):
             quoted_chars = sum(g.end - g.start for g in sp.segments)
             content_chars = fr.content[-1].idx + len(fr.content[-1]) - fr.content[0].idx
-            if quoted_chars < 0.5 * content_chars:
-                continue  # a few quoted words inside reported speech: the reported statement carries them
+            lead = [t for t in fr.content if t.idx < sp.segments[0].start and not t.is_punct]
+            if lead or quoted_chars < 0.5 * content_chars:
+                # quoted words inside reported speech ('said that the offer was "fair"'): the reported
+                # statement carries them
+                continue
         if fr is not None:
             # the frame and any other frame around the same quote ("warned: '...', Sullivan said")
             used.add(id(fr))
@@ -806,6 +809,16 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         if st is not None:
             out.append(st)
     return out
+
+
+_TITLE_SMALL = frozenset("a an the of in on at and or for to with by from is are".split())
+
+
+def _title(text: str) -> bool:
+    """Whether quoted words are a title ("Face the Nation", "A Change Is Gonna Come"), not speech: a few
+    words, each capitalised but for short function words."""
+    words = re.findall(r"[^\W\d_][\w'\u2019-]*", text)
+    return 0 < len(words) <= 8 and all(w[0].isupper() or w.lower() in _TITLE_SMALL for w in words)
 
 
 def _runs(doc: Doc, content: list[Token]) -> list[tuple[int, int]]:
