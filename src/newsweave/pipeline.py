@@ -203,7 +203,14 @@ def run(
     step = on_step or (lambda _name, _done, _total: None)
     articles = workspace.articles()
     step("copies", 0, 1)
-    copies = copies_stage.find_copies(articles, workspace)
+    # Copy relations change only when articles do: with none added since they were found, they are read back.
+    state = [*workspace.version(), copies_stage.VERSION]
+    if workspace.get_meta("copies-state") == state:
+        order = {a.id: k for k, a in enumerate(articles)}
+        copies = sorted(copies_stage.stored_copies(workspace), key=lambda r: (order[r.of], order[r.article]))
+    else:
+        copies = copies_stage.find_copies(articles, workspace)
+        workspace.set_meta("copies-state", state)
     step("stories", 0, 1)
     stories = stories_stage.assign_stories(workspace, articles)
     by_id = {a.id: a for a in articles}

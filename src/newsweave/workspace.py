@@ -250,6 +250,11 @@ class Workspace:
     def article_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY seq")]
 
+    def version(self) -> list[int]:
+        """[number of articles, highest ingest sequence]: changes whenever an article is added or removed."""
+        row = self.conn.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM articles").fetchone()
+        return [row[0], row[1]]
+
     def count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
