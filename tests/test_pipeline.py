@@ -130,3 +130,22 @@ def test_dask_local_cluster_gives_the_same_brief(tmp_path: Path) -> None:
     for doc in (alone, spread):
         doc.pop("generated_at")
     assert json.dumps(alone, sort_keys=True) == json.dumps(spread, sort_keys=True)
+
+
+def test_a_big_story_is_analysed_from_a_sample_that_keeps_every_source() -> None:
+    from newsweave.model import Article, CopyRelation, Story
+
+    def art(i: int, day: int) -> Article:
+        return Article(id=f"a{i:02d}", source=f"{i}.txt", text="x", sentences=["x"], published=f"2024-03-{day:02d}")
+
+    originals = [art(i, i + 1) for i in range(4)]
+    copies_of = [art(10 + i, i + 2) for i in range(8)]
+    relations = [CopyRelation(c.id, originals[k % 4].id, "exact", 1.0) for k, c in enumerate(copies_of)]
+    picked = pipeline.sample(originals + copies_of, relations, 6)
+    assert len(picked) == 6 and {a.id for a in originals} <= {a.id for a in picked}
+    assert pipeline.sample(originals + copies_of, relations, 6) == picked  # the same story, the same sample
+    assert pipeline.sample(originals, [], 2) == [originals[0], originals[2]]  # spread over the days
+
+    arts = [art(i, i + 1) for i in range(3)]
+    analysis = pipeline.analyse_story(Story("s", [a.id for a in arts]), arts, [], Options(max_story_articles=2))
+    assert analysis.brief.skipped[0].startswith("analysed from a sample of 2 of its 3 articles")
