@@ -26,7 +26,7 @@ from . import stories as stories_stage
 from .ingest import MAX_BYTES, IngestReport, InputError, JsonFields, read_stdin
 from .pipeline import Options
 from .render import count
-from .workspace import DEFAULT_DIR
+from .workspace import DEFAULT_DIR, WorkspaceBusy
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a pile of news reports into one "
                   "trustworthy, sourced account per story.")
@@ -128,6 +128,9 @@ def run(
     words: Annotated[int | None, typer.Option(help="Summary length in words (instead of sentences).")] = None,
     writer: Annotated[str, typer.Option(help="extractive (default) or llm.")] = "extractive",
     llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint for --writer llm.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Analyse stories on a local Dask cluster of N processes.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Analyse stories on an existing Dask cluster "
+                                                       "(tcp://HOST:PORT).")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Ingest INPUTs (if any), run every stage, and write the brief."""
@@ -135,7 +138,8 @@ def run(
     if sample:
         paths.append(str(api.sample_corpus()))
     ws_path = workspace or out_dir / "workspace"
-    options = Options(sentences=sentences, words=words, writer=writer, llm_url=llm_url)
+    options = Options(sentences=sentences, words=words, writer=writer, llm_url=llm_url, workers=workers,
+                      scheduler=scheduler)
     failed = False
     with api.open_workspace(ws_path) as ws:
         if paths:
@@ -153,6 +157,8 @@ def run(
 
             brief = api.run(ws, options, on_step=on_step)
         written = api.write_brief(brief, out_dir)
+    for note in brief.notes:
+        err.print(f"[yellow]note[/] {escape(note)}", soft_wrap=True)
     if not quiet:
         err.print(f"{count(len(brief.articles), 'article')}, {count(len(brief.stories), 'story', 'stories')}")
     out.print(f"brief written to {written['html']}\n  also {written['md']} and {written['json']}")
@@ -253,4 +259,8 @@ def search(query: str, workspace: WorkspaceOpt = Path(DEFAULT_DIR), limit: int =
 
 
 def main() -> None:  # pragma: no cover - entry point
-    app()
+    try:
+        app()
+    except WorkspaceBusy as e:  # another process holds the workspace: one line, not a traceback
+        err.print(escape(str(e)), soft_wrap=True)
+        sys.exit(3)

@@ -2,19 +2,25 @@
 
 Writes are transactions (ingest groups a batch of articles and the inputs they finish into one), so a
 run killed at any point leaves every committed article intact and the next run resumes where it stopped.
-Stages keep their results in their own tables, created on first use with `ensure_schema`, and cache
-per-text analyses in `analysis` (keyed by the text hash, so an exact copy reuses its original's analysis).
+Stages keep their results in their own tables, created on first use with `ensure_schema`; the pipeline stores
+each story's analysis in `story_analysis` (with a fingerprint of what it was computed from).
+
+Several processes may use one workspace at once (two ingests, a web app reading while a run writes): reads
+never wait (WAL), and every write takes the write lock with `BEGIN IMMEDIATE`, waiting for another process's
+transaction up to `lock_wait` seconds (env NEWSWEAVE_LOCK_WAIT, default 600) before `WorkspaceBusy`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import search as search_mod
 from .clean import normalize
@@ -22,6 +28,16 @@ from .model import Article
 
 DEFAULT_DIR = ".newsweave"
 DB_NAME = "workspace.sqlite"
+LOCK_WAIT = 600.0  # seconds a write waits for another process's transaction (an ingest's story assignment)
+_T = TypeVar("_T")
+
+
+class WorkspaceBusy(RuntimeError):
+    """Another process held the workspace's write lock for longer than the wait allowed."""
+
+
+def _busy(e: sqlite3.OperationalError) -> bool:
+    return "locked" in str(e) or "busy" in str(e)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -66,11 +82,10 @@ CREATE TABLE IF NOT EXISTS outlet_lines (
     n INTEGER NOT NULL,
     PRIMARY KEY (outlet, line)
 );
-CREATE TABLE IF NOT EXISTS analysis (
-    text_hash TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (text_hash, stage)
+CREATE TABLE IF NOT EXISTS story_analysis (
+    story_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -97,15 +112,18 @@ _TRIGRAM = (
 class Workspace:
     """A folder holding `workspace.sqlite`. Open with `Workspace(path)`; close with `.close()` or `with`."""
 
-    def __init__(self, path: str | Path = DEFAULT_DIR) -> None:
+    def __init__(self, path: str | Path = DEFAULT_DIR, lock_wait: float | None = None) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.db_path = self.path / DB_NAME
-        self.conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        self.lock_wait = lock_wait if lock_wait is not None else float(os.environ.get("NEWSWEAVE_LOCK_WAIT",
+                                                                                      LOCK_WAIT))
+        # SQLite's own busy wait is kept short: the retries below bound the whole wait and can say so.
+        self.conn = sqlite3.connect(self.db_path, timeout=min(5.0, self.lock_wait), isolation_level=None)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        self._retry(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(_SCHEMA)
+        self.ensure_schema(_SCHEMA)
         self._ensure_trigram()
 
     def __enter__(self) -> Workspace:
@@ -116,6 +134,20 @@ class Workspace:
 
     def close(self) -> None:
         self.conn.close()
+
+    def _retry(self, attempt: Callable[[], _T]) -> _T:
+        """`attempt()` again while the database is locked by another process, up to `lock_wait` seconds."""
+        deadline = time.monotonic() + self.lock_wait
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as e:
+                if not _busy(e):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WorkspaceBusy(f"workspace {self.path} is busy: another newsweave process kept it "
+                                        f"locked for over {self.lock_wait:g} s; try again when it ends") from None
+            time.sleep(0.05 + random.random() * 0.2)  # jitter: two waiting processes do not retry in step
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -130,7 +162,7 @@ class Workspace:
                 raise
             self.conn.execute("RELEASE nested")
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self.conn
         except BaseException:
@@ -139,8 +171,8 @@ class Workspace:
         self.conn.execute("COMMIT")
 
     def ensure_schema(self, sql: str) -> None:
-        """Create a stage's own tables (idempotent SQL: CREATE ... IF NOT EXISTS)."""
-        self.conn.executescript(sql)
+        """Create a stage's own tables (idempotent SQL: CREATE ... IF NOT EXISTS, so a retry is safe)."""
+        self._retry(lambda: self.conn.executescript(sql))
 
     # -- articles ---------------------------------------------------------------------------------
 
@@ -180,7 +212,8 @@ class Workspace:
 
     def add_source(self, article_id: str, source: str) -> None:
         """Remember another place the same article was read from."""
-        self.conn.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (article_id, source))
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (article_id, source))
 
     def has_article(self, article_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
@@ -217,6 +250,11 @@ class Workspace:
     def article_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY seq")]
 
+    def version(self) -> list[int]:
+        """[number of articles, highest ingest sequence]: changes whenever an article is added or removed."""
+        row = self.conn.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM articles").fetchone()
+        return [row[0], row[1]]
+
     def count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
@@ -252,29 +290,32 @@ class Workspace:
 
     def mark_input(self, key: str, source: str, status: str, detail: str = "") -> None:
         """Record an input's status: only "done" inputs are skipped by the next run."""
-        self.conn.execute(
-            "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)", (key, source, status, detail, time.time())
-        )
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)",
+                      (key, source, status, detail, time.time()))
 
-    # -- per-text analysis cache and small state -------------------------------------------------
+    # -- stored story analyses and small state -------------------------------------------------
 
-    def get_analysis(self, text_hash: str, stage: str) -> Any | None:
+    def get_story_analysis(self, story_id: str, fingerprint: str) -> Any | None:
+        """A story's stored analysis, if it was computed from what `fingerprint` names."""
         row = self.conn.execute(
-            "SELECT data FROM analysis WHERE text_hash=? AND stage=?", (text_hash, stage)
+            "SELECT data FROM story_analysis WHERE story_id=? AND fingerprint=?", (story_id, fingerprint)
         ).fetchone()
         return json.loads(row[0]) if row else None
 
-    def put_analysis(self, text_hash: str, stage: str, data: Any) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?)", (text_hash, stage, json.dumps(data))
-        )
+    def put_story_analysis(self, story_id: str, fingerprint: str, data: Any) -> None:
+        """Store a story's analysis (one per story: a newer one replaces it)."""
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO story_analysis VALUES (?, ?, ?)",
+                      (story_id, fingerprint, json.dumps(data, ensure_ascii=False)))
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     def set_meta(self, key: str, value: Any) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
 
 SHORT_LINE_CHARS = 120
