@@ -643,7 +643,7 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
               sort: str = "recent") -> HTMLResponse:
         v = view()
         try:
-            stories = filter_stories(v, since, until, lang, outlet, sort)
+            stories = filter_stories(v, since, until, lang, outlet, sort or "recent")
         except ValueError as e:
             raise HTTPException(400, str(e)) from None
         return page("index.html.j2", autoreload=True, stories=stories, f={"since": since, "until": until, "lang": lang,
