@@ -230,8 +230,20 @@ def run(
     options: Options | None = None,
     on_step: Callable[[str, int, int], None] | None = None,
 ) -> Brief:
-    """Run every stage over the workspace's articles and return the brief."""
-    options = options or Options()
+    """Run every stage over the workspace's articles and return the brief.
+
+    Sentence vectors are kept in the workspace for the length of the run: a story analysed again after
+    new articles arrived embeds only their sentences.
+    """
+    model = embed.english()
+    model.store = workspace
+    try:
+        return _run(workspace, options or Options(), on_step)
+    finally:
+        model.store = None
+
+
+def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, int], None] | None) -> Brief:
     step = on_step or (lambda _name, _done, _total: None)
     articles = workspace.articles()
     step("copies", 0, 1)
