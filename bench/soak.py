@@ -335,12 +335,12 @@ def main() -> int:
                           "--out", str(mixed_out)], args.hostile_bound * 3, MIXED, mixed_out))
     progress(f"{MIXED}: status {log[-1].status}, {log[-1].articles} articles in the brief, {log[-1].seconds:.0f} s")
 
-    inputs = corpora(args.data, args.seeds, work / "inputs", 20 if args.quick else None) if args.data.is_dir() else {}
+    inputs = corpora(args.data, args.seeds, work / "inputs", 30 if args.quick else None) if args.data.is_dir() else {}
     if not inputs:
-        inputs = {"fictional": fictional(work / "inputs", 60)}
+        inputs = {"fictional": fictional(work / "inputs", 200)}
     if args.quick:  # every slice into one workspace, in two batches
         paths = [p for ps in inputs.values() for p in ps]
-        n = sum(20 if p.suffix == ".jsonl" else 1 for p in paths)
+        n = sum(sum(1 for _ in p.open(encoding="utf-8")) if p.suffix == ".jsonl" else 1 for p in paths)
         inputs, batch = {"quick": paths}, n // 2 + 1
     else:
         batch = args.batch

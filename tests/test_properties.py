@@ -139,3 +139,14 @@ def test_name_keys_are_folded_and_tidy(name: str) -> None:
 def test_spelling_variant_is_a_reflexive_predicate(a: str, b: str) -> None:
     assert spelling_variant(a, a) is True
     assert isinstance(spelling_variant(a, b), bool)
+
+
+# -- hostile sizes -------------------------------------------------------------------------------
+
+
+def test_a_megabyte_paragraph_is_split_in_pieces() -> None:
+    """1.2 MB without a line break (86,000 sentences): spaCy's E088 crashed ingest; sentences stay slices."""
+    text = "".join(f"Item {i % 97} fell. " for i in range(100_000))[:1_200_000]
+    sentences, para_of = split_sentences([text, "Then it ended."])
+    assert len(sentences) >= 80_000 and para_of[-1] == 1 and sentences[-1] == "Then it ended."
+    assert all(s in text for s in sentences[:-1:997])

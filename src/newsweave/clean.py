@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -278,6 +278,19 @@ def _sentencizer():  # noqa: ANN202 - spaCy Language
 
 
 _ORPHAN = re.compile(r'^["\')\].,;:]+$|^\.\.+$')
+# Characters of a paragraph split at once. A longer one (no line breaks in a megabyte of text) is cut at a
+# space: spaCy refuses texts over its max_length (E088), and tokenizing megabytes at once takes gigabytes.
+PIECE_CHARS = 100_000
+
+
+def _pieces(paragraphs: list[str]) -> Iterator[tuple[int, str]]:
+    for p_idx, text in enumerate(paragraphs):
+        while len(text) > PIECE_CHARS:
+            cut = text.rfind(" ", PIECE_CHARS // 2, PIECE_CHARS)
+            cut = cut if cut > 0 else PIECE_CHARS
+            yield p_idx, text[:cut]
+            text = text[cut:]
+        yield p_idx, text
 
 
 def split_sentences(paragraphs: list[str]) -> tuple[list[str], list[int]]:
@@ -289,7 +302,8 @@ def split_sentences(paragraphs: list[str]) -> tuple[list[str], list[int]]:
     nlp = _sentencizer()
     sentences: list[str] = []
     para_of: list[int] = []
-    for p_idx, doc in enumerate(nlp.pipe(paragraphs, batch_size=64)):
+    pieces = list(_pieces(paragraphs))
+    for (p_idx, _), doc in zip(pieces, nlp.pipe((t for _, t in pieces), batch_size=64), strict=True):
         text = doc.text
         spans: list[list[int]] = []
         for sent in doc.sents:
