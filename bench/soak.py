@@ -201,7 +201,7 @@ def hostile(work: Path) -> dict[str, Path]:
     paths["binary.html"] = d / "binary.html"
     paths["binary.html"].write_bytes(rng.randbytes(300_000))
     lines = [json.dumps({"title": "Fine", "text": "Talks in Rome went on. The minister said so on Monday. " * 5}),
-             '{"title": "cut off", "text": "half', "[1, 2, 3]", '{"text": 12}', "\x00\x01\x02", "{" * 5000,
+             '{"title": "cut off", "text": "half', "[1, 2, 3]", '{"text": 12}', "\x01\x02\x7f not json", "{" * 5000,
              json.dumps({"html": "<html><body>" + "<b>" * 3000 + "</body></html>"})]
     paths["malformed.jsonl"] = d / "malformed.jsonl"
     paths["malformed.jsonl"].write_text("\n".join(lines * 20) + "\n", encoding="utf-8")

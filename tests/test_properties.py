@@ -7,6 +7,7 @@ newlines, abbreviation dots, digits and month names, combining marks, control an
 from __future__ import annotations
 
 import re
+import signal
 from datetime import date
 
 from hypothesis import HealthCheck, given, settings
@@ -150,3 +151,19 @@ def test_a_megabyte_paragraph_is_split_in_pieces() -> None:
     sentences, para_of = split_sentences([text, "Then it ended."])
     assert len(sentences) >= 80_000 and para_of[-1] == 1 and sentences[-1] == "Then it ended."
     assert all(s in text for s in sentences[:-1:997])
+
+
+def test_fifty_thousand_quotation_marks_are_split_in_bounded_time() -> None:
+    """spaCy's tokenizer is quadratic in a run of punctuation (8,000 marks: 27 s): runs are cut to 100 marks."""
+    def too_slow(*_: object) -> None:
+        raise TimeoutError("sentence splitting did not end in 60 s")
+
+    old = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(60)
+    try:
+        cleaned = clean_text('The minister said ' + '"' * 50_000 + " and left.\n\nThen talks resumed.")
+        sentences, _ = split_sentences(cleaned.paragraphs)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert sentences[-1] == "Then talks resumed." and '"' * 100 in cleaned.text and '"' * 101 not in cleaned.text
