@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from newsweave.web import search_workspace
 from newsweave.workspace import DB_NAME, Workspace, WorkspaceBusy
 
 CLI = [sys.executable, "-c", "from newsweave.cli import main; main()"]
@@ -80,7 +79,7 @@ def test_reads_during_an_ingest_do_not_fail(tmp_path: Path) -> None:
     while proc.poll() is None and time.monotonic() < deadline:
         with Workspace(ws) as w:  # what each request of the web app does
             seen = max(seen, len(w.articles()))
-        search_workspace(ws, "residents")
+            w.search("residents")
         reads += 1
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "Traceback" not in err, err[-2000:]

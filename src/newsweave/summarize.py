@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import embed
+from .clean import chrome_reason
 from .copies import independent_sources
+from .entities import readable
 from .model import Article, Citation, Claim, CopyRelation, KeyFact, SummarySentence
 
 SAME_MEANING = 0.7  # MiniLM cosine above which two sentences report the same thing
@@ -139,12 +141,14 @@ def _lexical_centrality(texts: list[str], group_of: np.ndarray, n_groups: int) -
 
 def _candidates(articles: list[Article], copies: list[CopyRelation],
                 garbled: Collection[tuple[str, int]] = ()) -> list[Candidate]:
-    """Every sentence of the story, with quality, relevance and the other articles that say the same."""
+    """Every sentence of the story's English articles (the sentence model reads only English), with quality,
+    relevance and the other articles that say the same. Page chrome left in stored text is never a candidate."""
+    articles = [a for a in articles if readable(a)]
     groups = copy_groups(articles, copies)
     copied = {c.article for c in copies}
     cands = [Candidate(a, i, groups[a.id], sentence_quality(s, a, a.id in copied), np.zeros(0), a.id in copied,
                        (a.id, i) in garbled)
-             for a in articles for i, s in enumerate(a.sentences)]
+             for a in articles for i, s in enumerate(a.sentences) if chrome_reason(s) is None]
     if not cands:
         return []
     vecs = embed.english().encode([c.text for c in cands])

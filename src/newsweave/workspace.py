@@ -2,8 +2,8 @@
 
 Writes are transactions (ingest groups a batch of articles and the inputs they finish into one), so a
 run killed at any point leaves every committed article intact and the next run resumes where it stopped.
-Stages keep their results in their own tables, created on first use with `ensure_schema`, and cache
-per-text analyses in `analysis` (keyed by the text hash, so an exact copy reuses its original's analysis).
+Stages keep their results in their own tables, created on first use with `ensure_schema`; the pipeline stores
+each story's analysis in `story_analysis` (with a fingerprint of what it was computed from).
 
 Several processes may use one workspace at once (two ingests, a web app reading while a run writes): reads
 never wait (WAL), and every write takes the write lock with `BEGIN IMMEDIATE`, waiting for another process's
@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import search as search_mod
 from .clean import normalize
 from .model import Article
 
@@ -81,11 +82,10 @@ CREATE TABLE IF NOT EXISTS outlet_lines (
     n INTEGER NOT NULL,
     PRIMARY KEY (outlet, line)
 );
-CREATE TABLE IF NOT EXISTS analysis (
-    text_hash TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (text_hash, stage)
+CREATE TABLE IF NOT EXISTS story_analysis (
+    story_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -97,6 +97,16 @@ CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
     INSERT INTO articles_fts(rowid, title, clean_text) VALUES (new.seq, new.title, new.clean_text);
 END;
 """
+
+# Beside the word index: the trigram index finds a word inside a run of Chinese or Japanese characters,
+# which the word index keeps as one token. Added (and filled) on open when missing, so older workspaces work.
+_TRIGRAM = (
+    "CREATE VIRTUAL TABLE articles_tri USING fts5(title, clean_text, content='articles', content_rowid='seq', "
+    "tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS articles_tri_insert AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_tri(rowid, title, clean_text) VALUES (new.seq, new.title, new.clean_text); END",
+    "INSERT INTO articles_tri(articles_tri) VALUES ('rebuild')",
+)
 
 
 class Workspace:
@@ -114,6 +124,7 @@ class Workspace:
         self._retry(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.ensure_schema(_SCHEMA)
+        self._ensure_trigram()
 
     def __enter__(self) -> Workspace:
         return self
@@ -239,6 +250,11 @@ class Workspace:
     def article_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY seq")]
 
+    def version(self) -> list[int]:
+        """[number of articles, highest ingest sequence]: changes whenever an article is added or removed."""
+        row = self.conn.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM articles").fetchone()
+        return [row[0], row[1]]
+
     def count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
@@ -246,14 +262,24 @@ class Workspace:
         row = self.conn.execute("SELECT text_hash FROM articles WHERE id=?", (article_id,)).fetchone()
         return row[0] if row else None
 
-    def search(self, query: str, limit: int = 20) -> list[str]:
-        """Article ids matching an FTS5 query, best first."""
-        rows = self.conn.execute(
-            "SELECT a.id FROM articles_fts f JOIN articles a ON a.seq=f.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-            (query, limit),
-        )
-        return [r[0] for r in rows]
+    def _ensure_trigram(self) -> None:
+        """Add the trigram index (for words in scripts without spaces) to a workspace made before it existed."""
+        if search_mod.has_trigram(self.conn):
+            return
+        try:
+            with self.transaction() as c:
+                if not search_mod.has_trigram(c):  # another process may have added it meanwhile
+                    for statement in _TRIGRAM:
+                        c.execute(statement)
+        except sqlite3.OperationalError:  # an SQLite older than 3.34 has no trigram tokenizer
+            return
+
+    def search(self, query: str, limit: int = 20) -> search_mod.Results | None:
+        """Search the articles with the reader's words (see `newsweave.search`); None for an empty query.
+
+        Raises `newsweave.search.QueryError` with a message for the reader when the query cannot be searched.
+        """
+        return search_mod.search(self.conn, query, limit)
 
     # -- inputs (resume) -------------------------------------------------------------------------
 
@@ -268,17 +294,20 @@ class Workspace:
             c.execute("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)",
                       (key, source, status, detail, time.time()))
 
-    # -- per-text analysis cache and small state -------------------------------------------------
+    # -- stored story analyses and small state -------------------------------------------------
 
-    def get_analysis(self, text_hash: str, stage: str) -> Any | None:
+    def get_story_analysis(self, story_id: str, fingerprint: str) -> Any | None:
+        """A story's stored analysis, if it was computed from what `fingerprint` names."""
         row = self.conn.execute(
-            "SELECT data FROM analysis WHERE text_hash=? AND stage=?", (text_hash, stage)
+            "SELECT data FROM story_analysis WHERE story_id=? AND fingerprint=?", (story_id, fingerprint)
         ).fetchone()
         return json.loads(row[0]) if row else None
 
-    def put_analysis(self, text_hash: str, stage: str, data: Any) -> None:
+    def put_story_analysis(self, story_id: str, fingerprint: str, data: Any) -> None:
+        """Store a story's analysis (one per story: a newer one replaces it)."""
         with self.transaction() as c:
-            c.execute("INSERT OR REPLACE INTO analysis VALUES (?, ?, ?)", (text_hash, stage, json.dumps(data)))
+            c.execute("INSERT OR REPLACE INTO story_analysis VALUES (?, ?, ?)",
+                      (story_id, fingerprint, json.dumps(data, ensure_ascii=False)))
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
