@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsweave.clean import clean_text, normalize, split_sentences, text_key
+from newsweave.copies import find_copies
 from newsweave.entities import name_key, resolve_entities, romanization_key, spelling_variant
 from newsweave.ingest import normalize_date, to_article
 from newsweave.model import Article, RawDoc
@@ -153,17 +157,37 @@ def test_a_megabyte_paragraph_is_split_in_pieces() -> None:
     assert all(s in text for s in sentences[:-1:997])
 
 
-def test_fifty_thousand_quotation_marks_are_split_in_bounded_time() -> None:
-    """spaCy's tokenizer is quadratic in a run of punctuation (8,000 marks: 27 s): runs are cut to 100 marks."""
+@contextmanager
+def _alarm(seconds: int, what: str) -> Iterator[None]:
+    """Raise TimeoutError in the test when the block runs longer than `seconds` (a hang fails, not blocks)."""
     def too_slow(*_: object) -> None:
-        raise TimeoutError("sentence splitting did not end in 60 s")
+        raise TimeoutError(f"{what} did not end in {seconds} s")
 
     old = signal.signal(signal.SIGALRM, too_slow)
-    signal.alarm(60)
+    signal.alarm(seconds)
     try:
-        cleaned = clean_text('The minister said ' + '"' * 50_000 + " and left.\n\nThen talks resumed.")
-        sentences, _ = split_sentences(cleaned.paragraphs)
+        yield
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_fifty_thousand_quotation_marks_are_split_in_bounded_time() -> None:
+    """spaCy's tokenizer is quadratic in a run of punctuation (8,000 marks: 27 s): runs are cut to 100 marks."""
+    with _alarm(60, "sentence splitting"):
+        cleaned = clean_text('The minister said ' + '"' * 50_000 + " and left.\n\nThen talks resumed.")
+        sentences, _ = split_sentences(cleaned.paragraphs)
     assert sentences[-1] == "Then talks resumed." and '"' * 100 in cleaned.text and '"' * 101 not in cleaned.text
+
+
+@pytest.mark.xfail(strict=False, reason="copies._lsh_pairs pairs every window of a run of equal band keys with "
+                   "every other (quadratic): a text repeating a few sentences (the soak's 1.2 MB text of 100,000 "
+                   "short sentences) hangs the copies stage; windows that repeat within one article could be "
+                   "signed once")
+def test_copies_of_a_text_repeating_a_few_sentences_end_in_bounded_time() -> None:
+    sentences = [f"Item {i % 97} fell." for i in range(24_000)]
+    repetitive = Article(id="a", source="a.txt", text=" ".join(sentences), sentences=sentences,
+                         paragraph_of=[0] * len(sentences))
+    other = _article(["Talks in Rome went on.", "The minister said so on Monday."], [0, 0])
+    with _alarm(12, "find_copies"):
+        assert find_copies([repetitive, other]) == []
