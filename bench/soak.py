@@ -1,20 +1,23 @@
 """Soak: every real corpus and a set of hostile inputs through the `newsweave` CLI, each run under a time bound.
 
     PYTHONPATH=src .venv/bin/python bench/soak.py            # full: every corpus in ../shared/data + seeds
-    PYTHONPATH=src .venv/bin/python bench/soak.py --quick    # CI: a slice of each corpus (or the fictional
-                                                              # sample when ../shared/data is absent)
+    PYTHONPATH=src .venv/bin/python bench/soak.py --quick    # CI: 30 articles of each corpus (200 made-up
+                                                              # ones when ../shared/data is absent)
 
-Each corpus goes into its own workspace in batches: `newsweave ingest` for every batch but the last, then
-`newsweave run` with the last one, so stories, copies and resume see a workspace that grows, and every article
-is analysed by a `run`. Each hostile input (generated here, at run time) gets its own `newsweave run`, and one
-more run gets all of them beside a few ordinary articles (that run must still write a brief).
+Full form: each corpus goes into its own workspace in batches: `newsweave ingest` for every batch but the
+last, then `newsweave run` with the last one, so stories, copies and resume see a workspace that grows, and
+every article is analysed by a `run`. Each hostile input (generated here, at run time) gets its own
+`newsweave run`, and one more run gets all of them beside a few ordinary articles (that run must still write
+a brief). Quick form: the slices go into one workspace in two batches, and the hostile inputs only into the
+run that has them all.
 
-It prints: articles, crashes (a traceback, a signal, or an exit status other than 0, 1 = "some inputs failed"
-and 2 = "no articles"), hangs (a run over its wall-clock bound, then killed), runs that ended without a brief,
-articles flagged `*-skipped` per stage, seconds per article (p50/p99/max; an article's share of its ingest
-batch plus its share of its corpus's run) and the peak memory of any one run. Baseline, run in the same
-command: `newsweave run --sample` (the bundled corpus) in seconds per article; the per-article figures are
-also given as ratios to it. Exit status 1 when any run crashed or hung.
+It prints: articles, crashes (a traceback, a signal, or an exit status other than 0, 1 = "some inputs
+failed" and 2 = "no articles"), hangs (a run over its wall-clock bound, then killed), runs that ended without
+a brief, articles flagged `<stage>-skipped`, `not-analysed` or `analysis-truncated`, seconds per article
+(p50/p99/max; an article's share of its ingest batch plus its share of its corpus's run) and the peak memory
+of any one run. Baseline, run in the same command: `newsweave run --sample` (the bundled corpus) in seconds
+per article; the per-article figures are also given as ratios to it. Exit status 1 when any run crashed or
+hung.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 SEEDS = ROOT.parent / "shared" / "seeds"
+# Flags of articles the pipeline did not analyse whole: `<stage>-skipped` (a stage over its deadline or
+# failed), and these two bounds.
+BOUNDED = {"not-analysed", "analysis-truncated"}
 OK_STATUS = {0, 1, 2}  # 1: some inputs failed (one line each); 2: nothing left to brief
 
 
@@ -88,7 +94,7 @@ def newsweave(args: list[str], bound: float, name: str, out_dir: Path | None = N
     if brief and brief.exists() and status in (0, 1):
         doc = json.loads(brief.read_text())
         res.articles = len(doc["articles"])
-        res.skipped = Counter(f for a in doc["articles"] for f in a["flags"] if f.endswith("-skipped"))
+        res.skipped = Counter(f for a in doc["articles"] for f in a["flags"] if f.endswith("-skipped") or f in BOUNDED)
     return res
 
 
@@ -276,7 +282,7 @@ def summary(log: list[Result], times: list[float], baseline: float, mode: str, s
 def report(f: dict) -> None:
     print(f"\nsoak ({f['mode']}): {f['articles']} articles in {f['runs']} runs, {f['wall_seconds']} s")
     print(f"crashes: {f['crashes']}   hangs: {f['hangs']}   runs without a brief: {f['runs_without_brief']}")
-    print("skipped per stage: " + (", ".join(f"{k} {v}" for k, v in f["skipped"].items()) or "none"))
+    print("articles flagged, per stage: " + (", ".join(f"{k} {v}" for k, v in f["skipped"].items()) or "none"))
     s, b = f["seconds_per_article"], f["baseline_seconds_per_article"] or 1.0
     print(f"seconds per article: p50 {s['p50']:.2f}  p99 {s['p99']:.2f}  max {s['max']:.2f}   (baseline "
           f"`run --sample`: {b:.2f} s/article; ratios {s['p50'] / b:.2f} / {s['p99'] / b:.2f} / {s['max'] / b:.2f})")
