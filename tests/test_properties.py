@@ -6,11 +6,14 @@ newlines, abbreviation dots, digits and month names, combining marks, control an
 
 from __future__ import annotations
 
+import gzip
 import re
 import signal
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +22,7 @@ from hypothesis import strategies as st
 from newsweave.clean import clean_text, normalize, split_sentences, text_key
 from newsweave.copies import find_copies
 from newsweave.entities import name_key, resolve_entities, romanization_key, spelling_variant
-from newsweave.ingest import normalize_date, to_article
+from newsweave.ingest import InputError, JsonFields, normalize_date, read_path, to_article
 from newsweave.model import Article, RawDoc
 from newsweave.quotes import extract_quotes, find_quote_spans, quote_text
 from newsweave.timeline import build_timeline, resolve
@@ -191,3 +194,18 @@ def test_copies_of_a_text_repeating_a_few_sentences_end_in_bounded_time() -> Non
     other = _article(["Talks in Rome went on.", "The minister said so on Monday."], [0, 0])
     with _alarm(12, "find_copies"):
         assert find_copies([repetitive, other]) == []
+
+
+def test_a_gzip_bomb_is_refused_without_unpacking_it(tmp_path: Path) -> None:
+    bomb = tmp_path / "page.html.gz"
+    with gzip.open(bomb, "wb") as f:
+        for _ in range(64):  # 64 MB of zeros in about 64 KB
+            f.write(bytes(1 << 20))
+    [err] = list(read_path(bomb, JsonFields(), max_bytes=1_000_000))
+    assert isinstance(err, InputError) and "over the 1 MB cap" in err.reason
+    # Read one byte past the cap at most: the peak stays far below the 64 MB it unpacks to.
+    tracemalloc.start()
+    list(read_path(bomb, JsonFields(), max_bytes=1_000_000))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 16_000_000
