@@ -151,13 +151,14 @@ def textacy_baseline(nlp, text: str) -> list[Attribution]:  # noqa: ANN001 - spa
 
 
 def evaluate(items, preds: dict[str, list[Attribution]]) -> dict[str, Score]:  # noqa: ANN001
-    totals = {k: Score() for k in ("direct", "all", "all (content only)")}
+    totals = {k: Score() for k in ("direct", "all", "all (content only)", "all (both ways)")}
     for name, text, ann in items:
         gold = read_brat(ann, text)
         pred = preds.get(name, [])
         totals["direct"].add(score(text, [p for p in pred if p.direct], [g for g in gold if g.direct]))
         totals["all"].add(score(text, pred, gold))
         totals["all (content only)"].add(score(text, pred, gold, need_source=False))
+        totals["all (both ways)"].add(score(text, pred, gold, min_inside=0.5))
     return totals
 
 
@@ -185,11 +186,18 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/polnear")
     ap.add_argument("--quick", action="store_true", help="20 articles, smaller speed runs")
     ap.add_argument("--no-textacy", action="store_true")
+    ap.add_argument("--learn-cues", action="store_true", help="print the cue forms learned on the train split")
+    ap.add_argument("--split", default="dev", choices=["dev", "train"], help="the split to score")
     args = ap.parse_args()
+    if args.learn_cues:
+        learned = learn_cues(load(args.data, None, "train"))
+        print(f"{len(learned)} forms (form, times a cue, times a verb):", file=sys.stderr)
+        print(" ".join(w for w, _, _ in sorted(learned)))
+        return 0
     if not (args.data / "dev").is_dir():
         print(f"PolNeAR not found at {args.data}", file=sys.stderr)
         return 1
-    items = load(args.data, 20 if args.quick else None)
+    items = load(args.data, 20 if args.quick else None, args.split)
     n_sent = 0
     # warm the models so that load time is not counted as speed
     from newsweave import embed, nlp
@@ -220,7 +228,7 @@ def main() -> int:
     gold_n = sum(len(read_brat(ann, text)) for _, text, ann in items)
     gold_direct = sum(sum(g.direct for g in read_brat(ann, text)) for _, text, ann in items)
     print(
-        f"PolNeAR dev: {len(items)} articles, {n_sent} sentences, {gold_n} gold attributions with a source "
+        f"PolNeAR {args.split}: {len(items)} articles, {n_sent} sentences, {gold_n} gold attributions with a source "
         f"({gold_direct} direct)"
     )
     print(f"{'system':34} {'subset':20} {'P':>6} {'R':>6} {'F1':>6} {'pred':>6}")

@@ -58,6 +58,39 @@ _IRREGULAR = {
     "show": ["showed", "shown"],
     "learn": ["learned", "learnt"],
 }
+# Verb forms that PolNeAR's annotators marked as the cue of an attribution in at least half of their uses
+# as a verb in its train split, and at least 3 times ("boasted", "railed", "touted"): printed by
+# `bench/attribution.py --learn-cues`. They widen what counts as an attribution; reported content that only
+# they frame is not listed as who said what (a quotation they frame is).
+_LEARNED_CUES = frozenset("""
+according accuse accused accuses accusing acknowledge acknowledged acknowledges acknowledging acquiesced added
+adding adds admits admitted advocate advocates agreed aiming alleges alleging alluding angered announce
+announced announces announcing applauded argue argued argues arguing articulated asking asks assailed asserted
+assured attacked authored balked bemoaned blamed blames blaming blasted blasting blasts boast boasted boasts
+bragged brushed called calling calls cautioned championed chanted chanting chided chiding cited cites citing
+claimed claiming claims clarified coined commented commenting complain complained concede conceded conceding
+conclude concluded concludes condemned condemning confirmed confirming congratulated congratulating considers
+contemplate contends continued contradicted convinced credited crediting criticized criticizing declare
+declared declares declaring declined decried decrying defended demands denied denies denounced denouncing
+derided described describes describing detailing discuss discussed discussing disliked dismissed dismisses
+dismissing distanced doubt downplayed dubbed dwelled echoed echoing elaborated emailed emphasize emphasized
+emphasizing encouraged endorsed envision envisioned estimates expecting explained explaining explains express
+expressed fear fearing finds focuses forecast foresee hailed highlighted hinted hints hoped hopes hoping
+imagined implied implying indicate indicated indicates insist insisted insisting insists insulted interjected
+invoked joked lambasted lamented lamenting laments lashed lays likened lining listing lists mention mentioned
+mentioning mentions mocked mocking mulling mused negotiated note noted notes noting observed offered opined
+ordered outlined outlining pivoted pleaded pledging point pointed pointing points portray portrayed portraying
+posted posts praised praises praising predicted predicting preferred prefers proclaimed promised promises
+promising promotes pronounced proposes questioned questioning quoted quoting railed reacted reads reaffirmed
+realized rebuked rebut recalled recalling recommended recounted referenced referred referring refers refused
+refuses refusing reiterated rejected rejecting remarked remarking remembered remembers reminded reminding
+repeating replied report reported reports resisted responded responds restricting retweeted reveal revealed
+reveals said saying says scared seeks shouted showed shows shrugged sided signaled singled slammed slamming
+slams sounded sparred speculate speculated startled stated stating stressed stressing suggest suggested
+suggesting suggests talked telling tells thanked thanking thrilled ticked told tout touted touting touts
+trumpeting tweeted tweeting unveiled urged urging uttered views voiced vouched vowed vowing vows warn warned
+warning withdrew wondered wondering worried writes wrote yelled
+""".split())
 _DENIAL_VERBS = {"deny", "reject", "dismiss", "refute", "rebut", "contradict", "dispute"}
 # Cues whose object is what the statement is about rather than a proposition: "denied the reports",
 # "accused Washington of ...", "called the reports misinformation". Other cues need a clause.
@@ -247,6 +280,7 @@ class Frame:
     agent: bool = True  # the source can speak (a person, organisation, group or outlet), not "a poll"
     relative: Token | None = None  # the relative pronoun written for the source ("lawmakers who say")
     rest: bool = False  # the content runs on to the end of the paragraph ("WALLACE: ...")
+    learned: bool = False  # the cue is one of _LEARNED_CUES only
 
 
 def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
@@ -342,7 +376,11 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
     for tok in doc:
         if _inside(tok, quoted):
             continue
-        lemma = cue_lemma(tok.text) if tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB") else None
+        verb = tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB")
+        lemma = cue_lemma(tok.text) if verb else None
+        learned = verb and not lemma and tok.lower_ in _LEARNED_CUES and tok.lower_ != "according"
+        if learned:
+            lemma = tok.lower_
         if lemma:
             subj = _subject(tok)
             if subj is None and tok.dep_ == "ROOT":
@@ -383,7 +421,7 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 # interrupts or trails the clause it reports
                 inner = {t.i for t in tok.subtree}
                 content = [t for t in tok.head.subtree if t.i not in inner]
-            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative))
+            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative, learned=learned))
         elif tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             to = next(c for c in tok.children if c.lower_ == "to")
             src = next((c for c in to.children if c.dep_ == "pobj"), None)
@@ -693,7 +731,7 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             if own is not None
             else None
         )
-        listed = sure and fr.agent and (kind == "direct" or _proposition(fr.content, fr.lemma))
+        listed = sure and fr.agent and (kind == "direct" or not fr.learned and _proposition(fr.content, fr.lemma))
         return Statement(q, at, content_at, neg, src_at, listed)
 
     def frame_near(sp: QuoteSpan) -> Frame | None:
