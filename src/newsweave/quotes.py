@@ -765,23 +765,26 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     events: list[tuple[int, int, Frame | None, QuoteSpan | None]] = []
     used: set[int] = set()
     for sp in spans:
-        if len(quote_text(article, sp).split()) < 3 or _title(quote_text(article, sp)):
+        words = quote_text(article, sp).split()
+        last = sp.segments[-1]
+        ends = article.sentences[last.sentence][:last.end].rstrip(" \"'")[-1:] in (",", "?", "!", ".")
+        if len(words) < 3 and not (words and ends) or _title(" ".join(words)):
             continue  # scare quotes, single quoted words and titles ("Face the Nation") leave their frame free
         fr = frame_near(sp)
-        if (
-            fr is not None
-            and fr.content
-            and fr.cue.idx < sp.segments[0].start
-            and overlaps(fr, sp)
-            and fr.sentence == sp.segments[-1].sentence
-        ):
+        # a short quote is speech when it ends its clause before its frame ('"We're anxious," said ...') or
+        # finishes a quote its frame split ('"The bridge," she said, "is safe."')
+        after = fr is not None and fr.cue.idx > sp.segments[0].start and fr.sentence == last.sentence
+        if len(words) < 3 and not (fr is not None and (after or id(fr) in used)):
+            continue
+        if fr is not None and fr.content and overlaps(fr, sp) and fr.sentence == sp.segments[-1].sentence:
             quoted_chars = sum(g.end - g.start for g in sp.segments)
             content_chars = fr.content[-1].idx + len(fr.content[-1]) - fr.content[0].idx
-            lead = [t for t in fr.content if t.idx < sp.segments[0].start and not t.is_punct]
-            if lead or quoted_chars < 0.5 * content_chars:
-                # quoted words inside reported speech ('said that the offer was "fair"'): the reported
-                # statement carries them
-                continue
+            # words of what the frame reports that no quotation mark covers: 'said that the offer was
+            # "fair"', '"We stand ready to work with" the United States, Xi said'
+            loose = [t for t in fr.content if not t.is_punct and not _inside(t, quoted[fr.sentence])]
+            before = fr.cue.idx < sp.segments[0].start and quoted_chars < 0.5 * content_chars
+            if loose or before:
+                continue  # quoted words inside reported speech: the reported statement carries them
         if fr is not None:
             # the frame and any other frame around the same quote ("warned: '...', Sullivan said")
             used.add(id(fr))
@@ -796,7 +799,14 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         st: Statement | None = None
         if sp is not None:
             text = quote_text(article, sp)
-            last = out[-1] if out else None
+            # the latest direct statement, past any that its own frame reports beside it ('"...," Ms. Hughes
+            # said, pointing out where the store used to be. "...")
+            k = len(out) - 1
+            while k >= 0 and out[k].quote.kind != "direct" and out[k].source_at is not None:
+                if k + 1 < len(out) or k < 1 or out[k].source_at != out[k - 1].source_at:
+                    break
+                k -= 1
+            last = out[k] if k >= 0 else None
             joins = (
                 last is not None
                 and last.quote.kind == "direct"
@@ -806,7 +816,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             if joins and last is not None:
                 # '"The bridge is safe," she said. "We tested it twice."': a quote split by its frame, or
                 # run on in the same paragraph without one, is one statement
-                last.quote.text = f"{last.quote.text} {text}"
+                # an ellipsis stands for the frame left out between the parts, unless a sentence ended there
+                gap = " " if last.quote.text[-1:] in ".?!" else " \u2026 "
+                last.quote.text = f"{last.quote.text}{gap}{text}"
                 last.content_at = last.content_at + sp.segments
                 continue
             if fr is not None:
@@ -832,6 +844,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
                 continue
             doc = docs[s]
             parts = _runs(doc, content)
+            a, end = parts[0]
+            if doc[a:end].text.count('"') % 2 and a > 0 and doc[a - 1].text == '"':
+                parts[0] = (a - 1, end)  # the opening mark of a quote the content starts with
             a, end = parts[-1]
             if doc[parts[0][0] : end].text.count('"') % 2 and end < len(doc) and doc[end].text == '"':
                 parts[-1] = (a, end + 1)  # the parser hangs a closing mark on the verb: 'messages "face to face".'
