@@ -389,6 +389,12 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 prev = next((t for t in reversed(doc[: tok.i]) if not t.is_punct), None)
                 if prev is not None and prev.pos_ in ("PROPN", "NOUN"):
                     subj = prev
+            dateline = _dateline_end(doc)
+            if subj is not None and subj.i < dateline:
+                # "CLEVELAND - Former Attorney General Michael Mukasey told ...": the place is no speaker
+                alt = [c for c in subj.children if c.dep_ == "appos" and c.i > dateline]
+                alt += [c for c in tok.children if c.dep_ in _SUBJ and c.i > dateline]
+                subj = alt[0] if alt else None
             relative = None
             if subj is not None and subj.lower_ in ("who", "that") and tok.dep_ == "relcl":
                 relative, subj = subj, tok.head  # "lawmakers who say ...": the relative pronoun stands for the noun
@@ -465,6 +471,18 @@ def _signature(docs: list[tuple[int, Doc]], after: int) -> Frame | None:
     if not name or rest and not rest[0][1].is_punct:
         return None
     return Frame(name[-1][0], toks[0][1], "say", name[-1][1], [])
+
+
+def _dateline_end(doc: Doc) -> int:
+    """The index of the dash that closes a dateline opening the sentence ("WASHINGTON (AP) \u2014",
+    "NEW YORK, June 26 -"), or -1."""
+    for t in doc[:10]:
+        if t.text in _DASHES:
+            head = doc[: t.i]
+            caps = any(w.is_alpha and w.is_upper and len(w) > 1 for w in head)
+            plain = all(w.is_punct or w.like_num or w.is_upper or w.pos_ == "PROPN" for w in head)
+            return t.i if head and caps and plain else -1
+    return -1
 
 
 def _colon_frame(doc: Doc, sentence: int, known: set[str]) -> Frame | None:
@@ -731,7 +749,12 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             if own is not None
             else None
         )
-        listed = sure and fr.agent and (kind == "direct" or not fr.learned and _proposition(fr.content, fr.lemma))
+        listed = (
+            sure
+            and fr.agent
+            and (kind == "direct" or not fr.learned and _proposition(fr.content, fr.lemma))
+            and not _DANGLING.search(text)
+        )
         return Statement(q, at, content_at, neg, src_at, listed)
 
     def frame_near(sp: QuoteSpan) -> Frame | None:
@@ -864,6 +887,12 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     return out
 
 
+# Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase.
+_DANGLING = re.compile(
+    r"\b(with|to|of|for|from|by|the|a|an|and|or|but|their|its|our|my|your)"
+    r"[\s\u2026,;:\"']*$",
+    re.I,
+)
 _TITLE_SMALL = frozenset("a an the of in on at and or for to with by from is are".split())
 
 
