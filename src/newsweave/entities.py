@@ -217,7 +217,34 @@ def _role_text(doc: Doc, start: int, end: int, keep_det: bool = False) -> str | 
     return doc[start:end].text
 
 
+# Nouns naming what a person is, beyond the title words: a role is shown only when its head is one of these
+# or has the shape of one ("singer", "actor", "activist", "immigrant"); "events that can limit her time"
+# set beside a name by a dash is not a role.
+_PERSON_NOUNS = frozenset("""official candidate nominee celebrity star host member citizen resident mother father
+wife husband son daughter mom dad widow victim suspect expert boss veteran native star chief head pastor priest
+bishop player star athlete champion coach founder owner""".split())
+_PERSON_SUFFIX = re.compile(r"(er|or|ist|ian|ant|ent|man|woman|person|ee|ier|eer|ive|ary)s?$")
+_NOT_PERSON = frozenset("""center centre order paper matter number letter water power quarter border report
+percent event events statement department government document moment agreement comment agent element
+payment tournament term""".split())
+
+
+def _role_like(tok: Token) -> bool:
+    w = _fold(tok.text).strip(".")
+    if w in TITLES or w in _PERSON_NOUNS or w.rstrip("s") in _PERSON_NOUNS:
+        return True
+    return tok.pos_ in ("NOUN", "PROPN") and w not in _NOT_PERSON and bool(_PERSON_SUFFIX.search(w))
+
+
 def _role_of(doc: Doc, start: int, end: int, span_start: int) -> str | None:
+    """Role of the name at tokens [start, end), when its head names what a person is."""
+    role = _role_phrase(doc, start, end, span_start)
+    if role is None or len(role.split()) > 14:
+        return None
+    return role
+
+
+def _role_phrase(doc: Doc, start: int, end: int, span_start: int) -> str | None:
     """Role of the name at tokens [start, end): its pre-modifier or apposition, if any."""
     root = doc[start:end].root
     # Pre-modifier: the run of tokens right before the name (or before the title words stripped from
@@ -228,14 +255,14 @@ def _role_of(doc: Doc, start: int, end: int, span_start: int) -> str | None:
         i -= 1
     if i < start:
         last = doc[start - 1]
-        if _is_title(last) or last.tag_ in ("NN", "NNS"):
+        if _is_title(last) or (last.tag_ in ("NN", "NNS") and _role_like(last)):
             role = _role_text(doc, i, start)
             if role:
                 return role
     # Apposition after the name: "Liu Pengyu, a spokesman for the embassy ...".
     for tok in doc[start:end]:
         for child in tok.children:
-            if child.dep_ == "appos" and child.i >= end and child.pos_ == "NOUN":
+            if child.dep_ == "appos" and child.i >= end and child.pos_ == "NOUN" and _role_like(child):
                 role = _role_text(doc, child.left_edge.i, child.right_edge.i + 1, keep_det=True)
                 if role:
                     return role
@@ -330,8 +357,14 @@ def _extract(article: Article, docs: list[Doc]) -> list[_Raw]:
                 continue
             s, e = bounds
             span = doc[s:e]
-            role = _role_of(doc, s, e, ent.start) if ent.label_ == "PERSON" else None
-            m = Mention(span.text, ent.label_, article.id, si, span.start_char, span.end_char, role)
+            # A title inside quotation marks is the speaker's word ("President Clinton, thank you ..." in a
+            # reader's wish), not the reporter's: it is no evidence of a role.
+            quoted = doc.text[: span.start_char].count('"') % 2 == 1
+            role = _role_of(doc, s, e, ent.start) if ent.label_ == "PERSON" and not quoted else None
+            label = ent.label_
+            if label == "NORP" and span.text.replace(".", "").isupper() and len(span.text.replace(".", "")) >= 3:
+                label = "ORG"  # the small model tags acronyms NORP ("NYPD", "UPI"): they name organisations
+            m = Mention(span.text, label, article.id, si, span.start_char, span.end_char, role)
             out.append(_Raw(m, tuple(_fold(t.text) for t in span if not t.is_punct or t.text == "-")))
     return out
 
@@ -912,6 +945,51 @@ def _role_only_mentions(index_args: tuple[list[Entity], list[Mention]], docs: di
     return out
 
 
+_ORG_WORDS = re.compile(r"(?i)\b(inc|corp|co|ltd|llc|plc|group|party|times|news|post|press|agency|bank|council|"
+                        r"committee|commission|ministry|department|office|service|university|institute|center|"
+                        r"centre|association|union|league|club|company|foundation|fund|court|congress|senate|"
+                        r"parliament|army|police|network|tv|radio|media)\b")
+
+
+_TITLE_BEFORE = re.compile(r"(?i)\b(" + "|".join(sorted(TITLES | HONORIFICS, key=len, reverse=True))
+                           + r")\.?\s+$")
+_PERSON_AFTER = re.compile(r"^('s?\b|\s+(himself|herself|said|says|told|tells|added|adds|wrote|writes|"
+                           r"argued|argues|insisted|denied|asked|noted|explained|stated)\b|,\s+(a|an|the|who)\b)")
+
+
+def _person_sign(m: Mention, sentences: dict[str, list[str]]) -> bool:
+    text = sentences[m.article][m.sentence]
+    return bool(m.role or _TITLE_BEFORE.search(text[: m.start]) or _PERSON_AFTER.match(text[m.end:]))
+
+
+def _product_shaped(name: str) -> bool:
+    """"iPhone", "iMac", "A380", "Trent 900": a lower-case letter before a capital opens it, or it has digits."""
+    return bool(re.match(r"^[a-z]+[A-Z]", name) or re.search(r"\d", name))
+
+
+def _supported_type(typ: str, raws: list[_Raw], sentences: dict[str, list[str]]) -> str:
+    """The type to show, when the text supports it; "MISC" (a name of no shown kind) when it does not.
+
+    A lone capitalised word it calls an organisation ("Coke user?", "9:00 a.m. Eastern", "showing Trump leading")
+    is one only with some sign: an acronym, an organisation word, or "the" before it ("the Kremlin")."""
+    if typ in ("ORG", "PERSON") and all(_product_shaped(r.mention.text) for r in raws):
+        return "MISC"  # "iPhone", "Trent 900", "A380": products, not companies or people
+    if typ == "PERSON" and all(len(r.tokens) == 1 for r in raws):
+        # A lone word the model calls a person ("White" for a colour, "Toulouse", "PowerBook") is one only
+        # with some sign: a title or honorific before it, a role, a possessive, "himself", or speech.
+        return typ if any(_person_sign(r.mention, sentences) for r in raws) else "MISC"
+    if typ != "ORG" or any(len(r.tokens) > 1 for r in raws):
+        return typ
+    for r in raws:
+        m = r.mention
+        if m.text.replace(".", "").isupper() or _ORG_WORDS.search(m.text):
+            return typ
+        before = sentences[m.article][m.sentence][: m.start]
+        if re.search(r"(?i)\bthe\s+$", before):
+            return typ
+    return "MISC"
+
+
 def readable(article: Article) -> bool:
     """Whether the English models can read an article: stages that parse or tag skip the others, which would
     come out as junk ("wurde" an organisation, "Zum Zeitpunkt des" a person)."""
@@ -938,11 +1016,12 @@ def resolve_entities(articles: list[Article]) -> EntityIndex:
     garbled: dict[str, list[str]] = defaultdict(list)
     used_ids: set[str] = set()
     order = {a.id: k for k, a in enumerate(articles)}
+    sentences = {a.id: a.sentences for a in articles}
     for _, nodes in sorted(groups.items()):
         raws = [r for n in nodes for r in resolver.nodes[n].raws]
         if not raws:
             continue
-        typ = Counter(r.mention.type for r in raws).most_common(1)[0][0]
+        typ = _supported_type(Counter(r.mention.type for r in raws).most_common(1)[0][0], raws, sentences)
         names = [(r.mention.text, name_key(r.mention.text), r.mention.article) for r in raws]
         name = _canonical(names, mt)
         eid = _entity_id(name, typ)
