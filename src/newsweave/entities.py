@@ -443,11 +443,19 @@ def _retype(raws_by_article: dict[str, list[_Raw]]) -> None:
         for r in rs:
             if len(r.tokens) == 1:
                 votes[r.tokens[0]][r.mention.type] += 1
-                if r.mention.type in ("GPE", "ORG"):
+                if r.mention.type in ("GPE", "ORG", "NORP"):
                     other[r.tokens[0]].add(a)
-    to_person = {tok for tok, arts in other.items() if all(tok in full_tokens[a] for a in arts)}
+    # A token named with a title or role somewhere ("Governor Palin") is a person where the model reads a place.
+    titled_tokens = {a: {r.tokens[0] for r in rs
+                         if r.mention.type == "PERSON" and len(r.tokens) == 1 and r.mention.role}
+                     for a, rs in raws_by_article.items()}
+    to_person = {tok for tok, arts in other.items()
+                 if all(tok in full_tokens[a] or tok in titled_tokens[a] for a in arts)}
     for rs in raws_by_article.values():
+        people = {r.tokens[-1] for r in rs if r.mention.type == "PERSON"}
         for r in rs:
+            if len(r.tokens) > 1 and r.mention.type == "ORG" and r.tokens[-1] in people:
+                r.mention.type = "PERSON"  # "American Hasim Rahman" tagged ORG, beside "Rahman" tagged PERSON
             if len(r.tokens) != 1:
                 continue
             tok = r.tokens[0]
@@ -492,6 +500,14 @@ class _Node:
         return self.type == "PERSON" and len(self.tokens) > 1
 
 
+_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+
+
+def _surname_token(tokens: tuple[str, ...]) -> str:
+    """The last name token, before a generational suffix ("Comeaux" in "Arcade Joseph Comeaux Jr.")."""
+    return tokens[-2] if len(tokens) > 2 and tokens[-1] in _SUFFIXES else tokens[-1]
+
+
 class _Resolver:
     def __init__(self, articles: list[Article], raws_by_article: dict[str, list[_Raw]]) -> None:
         self.articles = {a.id: a for a in articles}
@@ -526,7 +542,7 @@ class _Resolver:
         fulls = [n for (t, _), n in by_key.items() if t == "PERSON" and len(self.nodes[n].tokens) > 1]
         for r in shorts:
             tok = r.tokens[0]
-            exact = [n for n in fulls if tok in (self.nodes[n].tokens[0], self.nodes[n].tokens[-1])]
+            exact = [n for n in fulls if tok in (self.nodes[n].tokens[0], _surname_token(self.nodes[n].tokens))]
             if len(exact) == 1:
                 r.node = exact[0]
             else:
@@ -962,6 +978,25 @@ def _person_sign(m: Mention, sentences: dict[str, list[str]]) -> bool:
     return bool(m.role or _TITLE_BEFORE.search(text[: m.start]) or _PERSON_AFTER.match(text[m.end:]))
 
 
+_PARTICLES = frozenset("de du des la le del della di da do dos das von van".split())
+_BODY_WORDS = frozenset("""banco banque bank universidad universite université university societe société sociedad
+compagnie compania compañía grupo groupe partido parti club asociacion asociación association instituto institut
+ministerio ministere ministère consejo conseil tribunal corte cour""".split())
+
+
+def _foreign_place_shaped(tokens: tuple[str, ...]) -> bool:
+    """"Col de Port", "Tour de France", "Port de Balès": a word and a particle opening a name, where the
+    word is no word for a body ("Banco de España" is one)."""
+    return len(tokens) >= 3 and tokens[1] in _PARTICLES and tokens[0] not in _BODY_WORDS
+
+
+def _acronym(name: str) -> bool:
+    """"NYPD", "AFL-CIO", "U.N.": three to six capitals ("IE", "IR" are too short to tell; "HEMPSTEAD" is a
+    dateline in capitals)."""
+    letters = re.sub(r"[^\w]", "", name)
+    return letters.isupper() and 3 <= len(letters) <= 6
+
+
 def _product_shaped(name: str) -> bool:
     """"iPhone", "iMac", "A380", "Trent 900": a lower-case letter before a capital opens it, or it has digits."""
     return bool(re.match(r"^[a-z]+[A-Z]", name) or re.search(r"\d", name))
@@ -972,17 +1007,21 @@ def _supported_type(typ: str, raws: list[_Raw], sentences: dict[str, list[str]])
 
     A lone capitalised word it calls an organisation ("Coke user?", "9:00 a.m. Eastern", "showing Trump leading")
     is one only with some sign: an acronym, an organisation word, or "the" before it ("the Kremlin")."""
+    if typ == "ORG" and all(r.mention.text[:1].islower() or "," in r.mention.text for r in raws):
+        return "MISC"  # "ref", "Regional Counselors, Senators and Deputies": a common noun, a list of them
     if typ in ("ORG", "PERSON") and all(_product_shaped(r.mention.text) for r in raws):
         return "MISC"  # "iPhone", "Trent 900", "A380": products, not companies or people
     if typ == "PERSON" and all(len(r.tokens) == 1 for r in raws):
         # A lone word the model calls a person ("White" for a colour, "Toulouse", "PowerBook") is one only
         # with some sign: a title or honorific before it, a role, a possessive, "himself", or speech.
         return typ if any(_person_sign(r.mention, sentences) for r in raws) else "MISC"
+    if typ == "ORG" and all(_foreign_place_shaped(r.tokens) for r in raws):
+        return "MISC"  # "Col de Port", "Tour de France": a pass or a race as often as a body
     if typ != "ORG" or any(len(r.tokens) > 1 for r in raws):
         return typ
     for r in raws:
         m = r.mention
-        if m.text.replace(".", "").isupper() or _ORG_WORDS.search(m.text):
+        if _acronym(m.text) or _ORG_WORDS.search(m.text):
             return typ
         before = sentences[m.article][m.sentence][: m.start]
         if re.search(r"(?i)\bthe\s+$", before):
