@@ -84,6 +84,15 @@ class Candidate:
         return self.copied or any(f in self.article.flags for f in _GARBLED)
 
 
+_COMPLETE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+
+
+def complete(text: str) -> bool:
+    """Whether a sentence ends as one: a line cut mid-phrase ("Xi said he stood ready to work with") is
+    never shown on its own."""
+    return bool(_COMPLETE.search(text.rstrip()))
+
+
 def _balanced(text: str) -> bool:
     if text.count('"') % 2:
         return False
@@ -348,7 +357,7 @@ def summarize(
     carried = _carried_claims(cands, claims)
     asserts = {k: [c for c in hits if c.disputes] for k, hits in carried.items() if any(c.disputes for c in hits)}
     needs: dict[int, list[int]] = {}
-    blocked = set(stand_ins)
+    blocked = set(stand_ins) | {k for k, c in enumerate(cands) if not complete(c.text)}
     for k, hits in asserts.items():
         lines = [_denial(c, cands, index_of, cands[k]) for c in hits]
         if None in lines:  # a disputed claim whose denials cannot be cited never enters the summary
@@ -462,6 +471,7 @@ def key_facts(
         # A fact stands alone: a wording that opens on "He" or "But" needs the sentence before it.
         wordings = [cands[j] for j in range(len(cands))
                     if (cands[j].article.id, cands[j].index) in by_cite and cands[j].quality >= 0.5
+                    and complete(cands[j].text)
                     and not _DANGLING_START.match(cands[j].text.lstrip("\"'\u201c\u2018("))]
         if not wordings:
             continue
