@@ -25,14 +25,14 @@ from newsweave.model import Article
 _STRAIGHT = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u00a0": " "})
 
 
-def load(data: Path, limit: int | None) -> list[tuple[str, str, Path]]:
-    """(name, text, .ann) per dev article; for articles annotated by several people, the first one."""
+def load(data: Path, limit: int | None, split: str = "dev") -> list[tuple[str, str, Path]]:
+    """(name, text, .ann) per article of a split; for articles annotated by several people, the first one."""
     anns: dict[str, Path] = {}
-    for ann in sorted((data / "dev" / "attributions").glob("*.ann")):
+    for ann in sorted((data / split / "attributions").glob("*.ann")):
         anns.setdefault(re.sub(r"_[0-9a-f]+$", "", ann.stem), ann)
     items = []
     for name, ann in sorted(anns.items()):
-        txt = data / "dev" / "text" / f"{name}.txt"
+        txt = data / split / "text" / f"{name}.txt"
         if txt.exists():
             items.append((name, txt.read_text(encoding="utf-8"), ann))
     return items[:limit] if limit else items
@@ -67,6 +67,31 @@ def to_article(name: str, text: str) -> tuple[Article, list[int]]:
         offsets.append(starts[p] + at)
         cursor = at + len(s)
     return Article(id=name, source=name, text=norm, sentences=sentences, paragraph_of=para_of), offsets
+
+
+def learn_cues(items, min_count: int = 3, min_share: float = 0.5) -> list[tuple[str, int, int]]:  # noqa: ANN001
+    """Verb forms that are the cue of a gold attribution in at least `min_share` of their occurrences as a
+    verb (and at least `min_count` times): (form, times a cue, times a verb), most frequent first."""
+    from collections import Counter
+
+    from newsweave import nlp
+
+    arts = [to_article(name, text) for name, text, _ in items]
+    parses = nlp.parse([a for a, _ in arts])
+    seen: Counter[str] = Counter()
+    cue: Counter[str] = Counter()
+    for (_, text, ann), (art, offsets) in zip(items, arts, strict=True):
+        spans = [c for g in read_brat(ann, text) for c in g.cue]
+        for doc, off in zip(parses[art.id], offsets, strict=True):
+            for tok in doc:
+                if tok.tag_.startswith("VB"):
+                    seen[tok.lower_] += 1
+                    at = off + tok.idx
+                    cue[tok.lower_] += any(a <= at < b for a, b in spans)
+    return sorted(
+        ((w, cue[w], seen[w]) for w in seen if cue[w] >= min_count and cue[w] >= min_share * seen[w]),
+        key=lambda x: (-x[1], x[0]),
+    )
 
 
 def ours(articles: list[tuple[Article, list[int]]]) -> dict[str, list[Attribution]]:

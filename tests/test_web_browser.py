@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_web import build_site
 
-from newsweave.web import HOST, create_app
+from newsweave.web import HOST, create_app, server_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -36,8 +36,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with socket.socket() as s:
         s.bind((HOST, 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(site.workspace, site.brief_path), host=HOST, port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(server_config(create_app(site.workspace, site.brief_path), port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -125,3 +124,79 @@ def test_side_by_side_pairs(browser: webdriver.Chrome, base_url: str, size: str,
             assert left["bottom"] <= right["top"] and left["left"] == right["left"]
         assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
         browser.save_screenshot(str(tmp_path / f"{size}-{url.split('/')[1]}-pairs.png"))
+
+
+def test_refresh_button(browser: webdriver.Chrome, base_url: str) -> None:
+    """The footer's Refresh, clicked in Chromium (which sends Origin: null here), reloads the stories page."""
+    browser.set_window_size(*SIZES["desktop"])
+    browser.get(base_url + "/article/nope")
+    browser.find_element(By.CSS_SELECTOR, "footer form[action='/refresh'] button").click()
+    assert browser.current_url == base_url + "/"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Stories"
+
+
+ODD_QUERIES = ["U.S.", "COVID-19", "Biden-Xi", "Xi's", "Sullivan?", "$209", "9:03", "AND", "沙利文", "Sulivan",
+               "*", "-Sullivan", "word " * 1000, "x" * 20_000]
+
+
+@pytest.mark.parametrize("q", ODD_QUERIES, ids=lambda q: q if len(q) < 20 else f"{len(q)} chars")
+def test_search_box(browser: webdriver.Chrome, base_url: str, q: str) -> None:
+    """Each odd query typed into the search box: results that link to a sentence, a suggestion, or a message."""
+    browser.set_window_size(*SIZES["desktop"])
+    browser.get(base_url + "/")
+    box = browser.find_element(By.CSS_SELECTOR, "form.search input[name='q']")
+    if len(q) > 50:  # typing 20 KB key by key takes minutes; the form sends the same either way
+        browser.execute_script("arguments[0].value = arguments[1]", box, q)
+    else:
+        box.send_keys(q)
+    box.submit()
+    assert "/search?q=" in browser.current_url
+    text = browser.find_element(By.TAG_NAME, "main").text
+    assert "sqlite" not in text.lower() and "fts5" not in text.lower() and "syntax error" not in text
+    hits = browser.find_elements(By.CSS_SELECTOR, "ul.results > li > a")
+    notices = browser.find_elements(By.CSS_SELECTOR, "p.notice")
+    if q in ("*", "-Sullivan") or len(q) > 200:
+        assert notices and not hits
+        return
+    if q == "Sulivan":
+        browser.find_element(By.CSS_SELECTOR, "p.suggest a").click()
+        hits = browser.find_elements(By.CSS_SELECTOR, "ul.results > li > a")
+    assert hits and not notices
+    href = hits[0].get_attribute("href")
+    hits[0].click()
+    target = browser.find_element(By.ID, href.rsplit("#", 1)[1])
+    assert target.value_of_css_property("background-color") == HIGHLIGHT and in_view(browser, target)
+
+
+def test_outlets_page(browser: webdriver.Chrome, base_url: str, tmp_path: Path) -> None:
+    """From the header to the Outlets page, then a figure to the articles behind it, then one of them."""
+    browser.set_window_size(*SIZES["phone"])
+    browser.get(base_url + "/")
+    browser.find_element(By.CSS_SELECTOR, "header.bar nav a[href='/outlets']").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Outlets"
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    link = browser.find_element(By.CSS_SELECTOR, "td[data-label='copies'] a")
+    link.click()
+    assert "#copies" in browser.current_url
+    section = browser.find_element(By.ID, "copies")
+    assert in_view(browser, section)
+    first = section.find_element(By.XPATH, "following-sibling::ul[1]/li/a")
+    first.click()
+    assert "/article/" in browser.current_url
+    browser.save_screenshot(str(tmp_path / "phone-outlet-article.png"))
+
+
+def test_entity_page(browser: webdriver.Chrome, base_url: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A speaker's name on a story page opens their page; a quote's citation there opens the sentence."""
+    story = max(build_site(tmp_path_factory).doc["stories"], key=lambda s: len(s["quotes"]))
+    browser.set_window_size(*SIZES["desktop"])
+    browser.get(f"{base_url}/story/{story['id']}")
+    name = browser.find_element(By.CSS_SELECTOR, "div.speaker strong a")
+    expected = name.text
+    name.click()
+    assert "/entity/" in browser.current_url and expected in browser.find_element(By.TAG_NAME, "h1").text
+    cite = browser.find_element(By.CSS_SELECTOR, "#quotes + ul a.cite")
+    href = cite.get_attribute("href")
+    cite.click()
+    target = browser.find_element(By.ID, href.rsplit("#", 1)[1])
+    assert target.value_of_css_property("background-color") == HIGHLIGHT and in_view(browser, target)

@@ -357,7 +357,8 @@ _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _language_of(paragraphs: list[str]) -> str:
+def language_of(paragraphs: list[str]) -> str:
+    """ISO 639-1 code of a text's language: by script for text without spaces, else by the word-based detector."""
     sample = "\n".join(paragraphs)[:2000]
     # Text without spaces between words is told by its script (the word-based detector needs spaces).
     if _KANA.search(sample):
@@ -374,19 +375,41 @@ def _language_of(paragraphs: list[str]) -> str:
 _ORPHAN = re.compile(r'^["\')\].,;:]+$|^\.\.+$')
 
 
+# Bounds on what a sentence can be: a run of text longer than this (a table dumped as one line, a
+# 20,000-token "sentence") is cut at spaces into pieces of at most this size, so every later stage parses
+# sentences of bounded length; a paragraph is fed to the sentencizer in chunks well under spaCy's max_length.
+MAX_SENTENCE_CHARS = 1500
+_CHUNK_CHARS = 100_000
+
+
+def _pieces(text: str, limit: int) -> list[tuple[int, int]]:
+    """(start, end) slices of `text` of at most `limit` characters, cut at the last space before it."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit)
+        end = cut if cut > start else start + limit
+        out.append((start, end))
+        start = end
+    out.append((start, len(text)))
+    return out
+
+
 def split_sentences(paragraphs: list[str], language: str | None = None) -> tuple[list[str], list[int]]:
     """Sentences of each paragraph, and the paragraph index of each sentence, split by the rules of the
     text's language (ISO 639-1; detected when not given).
 
     Every sentence is a slice of its paragraph (spans are merged, never re-joined), so citing a sentence
-    always quotes the text exactly.
+    always quotes the text exactly. No sentence is longer than `MAX_SENTENCE_CHARS`.
     """
     if not paragraphs:
         return [], []
-    nlp = _sentencizer((language or _language_of(paragraphs)).lower()[:2])
+    nlp = _sentencizer((language or language_of(paragraphs)).lower()[:2])
     sentences: list[str] = []
     para_of: list[int] = []
-    for p_idx, doc in enumerate(nlp.pipe(paragraphs, batch_size=64)):
+    chunks = [(p_idx, paragraph[a:b]) for p_idx, paragraph in enumerate(paragraphs)
+              for a, b in _pieces(paragraph, _CHUNK_CHARS)]
+    for (p_idx, _), doc in zip(chunks, nlp.pipe((c for _, c in chunks), batch_size=64), strict=True):
         text = doc.text
         spans: list[list[int]] = []
         for sent in doc.sents:
@@ -408,8 +431,9 @@ def split_sentences(paragraphs: list[str], language: str | None = None) -> tuple
                     start -= 1
             spans.append([start, end])
         for start, end in spans:
-            sentence = text[start:end].strip()
-            if sentence:
-                sentences.append(sentence)
-                para_of.append(p_idx)
+            for a, b in _pieces(text[start:end], MAX_SENTENCE_CHARS):
+                sentence = text[start + a:start + b].strip()
+                if sentence:
+                    sentences.append(sentence)
+                    para_of.append(p_idx)
     return sentences, para_of

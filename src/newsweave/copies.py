@@ -699,6 +699,14 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
         fresh[key] = v
 
     verdicts: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def keep_better(i: int, j: int, v: dict[str, Any] | None) -> None:
+        """An aligned verdict replaces a verbatim one only when it covers clearly more (the same rule whether
+        the aligned verdict is fresh or cached, so a second run gives the same relations as the first)."""
+        old = verdicts.get((i, j))
+        if v is not None and (old is None or max(v["ab"], v["ba"]) > max(old["ab"], old["ba"]) + 0.2):
+            verdicts[(i, j)] = v
+
     for i, j in sorted(cands.verbatim):
         v = _verdict_verbatim(docs[i], docs[j], cands.stock_trigrams, cands.stock_names)
         if v is not None:
@@ -712,8 +720,7 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
                 continue
             hit, v = cached(i, j)
             if hit:
-                if v is not None:
-                    verdicts[(i, j)] = v
+                keep_better(i, j, v)
                 continue
             pre = None
             if kind == "rewrite":
@@ -748,9 +755,7 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
             sims[np.ix_(si, sj)] = vecs[ri].astype(np.float32) @ vecs[rj].astype(np.float32).T
             v = _verdict_aligned(docs[i], docs[j], sims, kind, pre)
             remember(i, j, v)
-            old = verdicts.get((i, j))
-            if v is not None and (old is None or max(v["ab"], v["ba"]) > max(old["ab"], old["ba"]) + 0.2):
-                verdicts[(i, j)] = v
+            keep_better(i, j, v)
     for (i, j), v in sorted(verdicts.items()):
         relations.append(_relation(articles[i], articles[j], v, order))
     relations.sort(key=lambda r: (order[r.of], order[r.article]))

@@ -13,22 +13,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sqlite3
+import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import brief as brief_mod
+from . import search as search_mod
 from .render import count, disputes, safe_url, speakers, when
 from .workspace import DB_NAME, Workspace
 
@@ -38,9 +40,6 @@ DEFAULT_PORT = 8765
 # page elsewhere cannot read the workspace through the user's browser.
 LOCAL_HOSTS = ["127.0.0.1", "localhost"]
 SEARCH_LIMIT = 50
-# FTS5 marks hits in snippets with these control characters; they cannot occur in cleaned text, and the
-# template turns them into <mark> after escaping the rest.
-HIT_START, HIT_END = "\x02", "\x03"
 
 _CSS = resources.files("newsweave").joinpath("templates/web/style.css").read_text("utf-8")
 _CSS_HASH = base64.b64encode(hashlib.sha256(_CSS.encode("utf-8")).digest()).decode()
@@ -52,6 +51,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
+    # Every page is made from the workspace as it is now; a cached copy would hide new articles.
+    "Cache-Control": "no-store",
 }
 
 _env = Environment(loader=PackageLoader("newsweave", "templates/web"), autoescape=True,
@@ -59,6 +60,110 @@ _env = Environment(loader=PackageLoader("newsweave", "templates/web"), autoescap
 _env.filters["seg"] = lambda s: quote(str(s), safe="")  # one URL path segment, whatever the id holds
 _env.globals.update(css=Markup(_CSS), safe_url=safe_url, when=when, speakers=speakers, disputes=disputes,
                     count=count)
+
+
+COPY_KINDS = {"exact": "copies", "near-verbatim": "copies", "partial": "copies", "rewrite": "rewrites",
+              "translation": "translations"}
+MT_FLAG, GARBLED_FLAG = "machine-translation-signs", "garbled-names"
+
+
+def outlet_name(a: dict[str, Any]) -> str:
+    """Who published an article: the site name from its metadata, else its URL's domain, else its file name."""
+    if a.get("outlet"):
+        return a["outlet"]
+    host = urlsplit(a.get("url") or "").hostname if safe_url(a.get("url")) else None
+    if host:
+        return host.removeprefix("www.")
+    source = a.get("source") or a["id"]
+    return PurePath(source).name or source
+
+
+@dataclass
+class Outlet:
+    """What the brief shows about one outlet's articles; every figure is a list of the articles behind it."""
+
+    name: str
+    articles: list[str] = field(default_factory=list)
+    groups: dict[str, list[str]] = field(default_factory=dict)  # originals, copies, rewrites, ... -> ids
+    sources: Counter[str] = field(default_factory=Counter)  # outlets this one copies from
+    copied_by: Counter[str] = field(default_factory=Counter)  # outlets that copy this one
+    languages: Counter[str] = field(default_factory=Counter)
+    disputed_claims: int = 0  # disputed claims its articles carry
+
+    def ids(self, group: str) -> list[str]:
+        return self.groups.get(group, [])
+
+
+# The groups of an outlet's articles, in the order the pages show them.
+OUTLET_GROUPS = (("originals", "originals", "copy no other article"),
+                 ("copies", "copies", "copy another article word for word or nearly"),
+                 ("rewrites", "rewrites", "reword another article"),
+                 ("translations", "translations", "translate another article"),
+                 ("copied", "copied by others", "are copied or rewritten by another outlet"),
+                 ("mt", "machine-translated", "show signs of machine translation"),
+                 ("garbled", "garbled names", "misspell names that other articles spell right"),
+                 ("disputed", "carry disputed claims", "carry a claim that someone in the brief disputes"))
+
+
+@dataclass
+class Person:
+    """One entity across every story it appears in (entity ids are the same in every story)."""
+
+    id: str
+    name: str
+    type: str
+    aliases: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    stories: list[dict[str, Any]] = field(default_factory=list)
+    articles: set[str] = field(default_factory=set)
+    mentions: int = 0
+    quotes: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (story, quote)
+    claims: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (story, claim) made
+    disputes: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+
+ENTITY_TYPES = (("PERSON", "People"), ("ORG", "Organisations"), ("GPE", "Places"),
+                ("NORP", "Nationalities and groups"))
+
+
+def _people(stories: list[dict[str, Any]], arts: dict[str, dict[str, Any]]) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    for s in stories:
+        for e in s["entities"]:
+            p = people.setdefault(e["id"], Person(e["id"], e["name"], e["type"]))
+            if e["mentions"] > p.mentions:  # the name as the story that mentions it most writes it
+                p.name = e["name"]
+            p.mentions += e["mentions"]
+            p.aliases += [x for x in e["aliases"] if x not in p.aliases]
+            p.roles += [r for r in e["roles"] if r not in p.roles]
+            p.articles.update(e["articles"])
+            p.stories.append(s)
+        by_name = {x.lower(): e["id"] for e in s["entities"] for x in [e["name"], *e["aliases"]]}
+        # Each quote and dispute once: a copy's repeat of one is not another (render's collapsing, as in briefs).
+        for g in speakers(s, arts):
+            for q in g["quotes"]:
+                if q.get("speaker") in people:
+                    people[q["speaker"]].quotes.append((s, q))
+        for c in s["claims"]:
+            for pid in dict.fromkeys(by_name[n.lower()] for n in c["attributed_to"] if n.lower() in by_name):
+                people[pid].claims.append((s, c))
+            for d in disputes(c, arts, s):
+                if d.get("by") in people:
+                    people[d["by"]].disputes.append((s, c, d))
+    return people
+
+
+def _name_pattern(story: dict[str, Any]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    ids = {}
+    for e in story["entities"]:
+        if e["type"] in ("PERSON", "ORG"):
+            for name in [e["name"], *e["aliases"]]:
+                if len(name) > 2:
+                    ids.setdefault(name, e["id"])
+    if not ids:
+        return None, {}
+    names = sorted(ids, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)"), ids
 
 
 @dataclass
@@ -71,6 +176,10 @@ class View:
     label: dict[str, str] = field(init=False)
     stories_of: dict[str, list[dict[str, Any]]] = field(init=False)
     copied_by: dict[str, list[tuple[str, dict[str, Any]]]] = field(init=False)
+    outlet: dict[str, str] = field(init=False)  # article id -> outlet name
+    outlets: dict[str, Outlet] = field(init=False)
+    people: dict[str, Person] = field(init=False)
+    name_patterns: dict[str, tuple[re.Pattern[str] | None, dict[str, str]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.arts = {a["id"]: a for a in self.doc["articles"]}
@@ -85,6 +194,56 @@ class View:
         for a in self.doc["articles"]:
             for c in a["copies"]:
                 self.copied_by.setdefault(c["of"], []).append((a["id"], c))
+        self.outlet = {a["id"]: outlet_name(a) for a in self.doc["articles"]}
+        self.outlets = self._outlets()
+        self.people = _people(self.doc["stories"], self.arts)
+        # Names to link in a story's text, longest first so "Ana Petrov" wins over "Petrov".
+        self.name_patterns = {s["id"]: _name_pattern(s) for s in self.doc["stories"]}
+
+    def link_names(self, text: str, story: dict[str, Any]) -> Markup:
+        """Text (escaped) with the story's people and organisations linked to their pages."""
+        pattern, ids = self.name_patterns.get(story["id"], (None, {}))
+        if pattern is None:
+            return escape(text)
+        out, at = [], 0
+        for m in pattern.finditer(text):
+            out += [escape(text[at:m.start()]),
+                    Markup('<a class="name" href="/entity/{}">{}</a>').format(quote(ids[m.group(0)], safe=""),
+                                                                           m.group(0))]
+            at = m.end()
+        out.append(escape(text[at:]))
+        return Markup("").join(out)
+
+    def _outlets(self) -> dict[str, Outlet]:
+        outlets: dict[str, Outlet] = {}
+        for a in self.doc["articles"]:
+            name = self.outlet[a["id"]]
+            o = outlets.setdefault(name, Outlet(name))
+            o.articles.append(a["id"])
+            o.languages[a["language"] or "unknown"] += 1
+            kinds = {COPY_KINDS.get(c["kind"], "copies") for c in a["copies"]}
+            for group in sorted(kinds) or ["originals"]:
+                o.groups.setdefault(group, []).append(a["id"])
+            for c in a["copies"]:
+                o.sources[self.outlet.get(c["of"], c["of"])] += 1
+            others = {self.outlet[x] for x, _ in self.copied_by.get(a["id"], [])} - {name}
+            if others:
+                o.groups.setdefault("copied", []).append(a["id"])
+                o.copied_by.update(others)
+            for flag, group in ((MT_FLAG, "mt"), (GARBLED_FLAG, "garbled")):
+                if flag in a["flags"]:
+                    o.groups.setdefault(group, []).append(a["id"])
+        for s in self.doc["stories"]:
+            for claim in s["claims"]:
+                if not claim["disputes"]:
+                    continue
+                for name in {self.outlet[x] for x in claim["articles"] if x in self.outlet}:
+                    outlets[name].disputed_claims += 1
+                for aid in claim["articles"]:
+                    o = outlets.get(self.outlet.get(aid, ""))
+                    if o is not None and aid not in o.ids("disputed"):
+                        o.groups.setdefault("disputed", []).append(aid)
+        return dict(sorted(outlets.items(), key=lambda kv: (-len(kv[1].articles), kv[0].lower())))
 
     def sentence(self, article_id: str, n: Any) -> str | None:
         """Sentence n of an article, or None when the reference points nowhere."""
@@ -98,15 +257,6 @@ class View:
         if a is None:
             return article_id
         return a["title"] or (a["sentences"][0][:80] if a["sentences"] else a["id"])
-
-
-@dataclass
-class Hit:
-    id: str
-    title: str | None
-    outlet: str | None
-    published: str | None
-    snippet: list[tuple[str, bool]]  # (text, is a hit)
 
 
 def _load_brief(path: Path) -> dict[str, Any]:
@@ -123,33 +273,22 @@ def _compute_brief(workspace_path: Path) -> dict[str, Any]:
         return brief_mod.to_dict(api.run(ws))
 
 
-def _split_snippet(snippet: str) -> list[tuple[str, bool]]:
-    parts: list[tuple[str, bool]] = []
-    for i, chunk in enumerate(snippet.split(HIT_START)):
-        hit, _, rest = chunk.partition(HIT_END) if i else ("", "", chunk)
-        if hit:
-            parts.append((hit, True))
-        if rest:
-            parts.append((rest, False))
-    return parts
+def same_origin_only(request: Request, what: str) -> None:
+    """Refuse a state-changing POST that a page of another site made the user's browser send.
 
-
-def search_workspace(workspace_path: Path, query: str, limit: int = SEARCH_LIMIT) -> list[Hit]:
-    """FTS5 search with snippets; raises sqlite3.OperationalError on a malformed query.
-
-    Same match and ranking as `Workspace.search`, plus FTS5's own snippet() so a result shows where it
-    matched; opened per call because an SQLite connection belongs to the thread that made it.
+    Browsers say where a request comes from in Sec-Fetch-Site; under this app's `Referrer-Policy:
+    no-referrer` Chromium sends `Origin: null` even from the app's own form, so Origin decides only for
+    browsers that send no Sec-Fetch-Site. A client sending neither (curl, scripts) is not a browser that a
+    page could steer.
     """
-    with Workspace(workspace_path) as ws:
-        rows = ws.conn.execute(
-            "SELECT a.id, a.title, a.outlet, a.published, "
-            "snippet(articles_fts, 1, ?, ?, '…', 24) AS snip "
-            "FROM articles_fts JOIN articles a ON a.seq = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-            (HIT_START, HIT_END, query, limit),
-        ).fetchall()
-    return [Hit(r["id"], r["title"], r["outlet"], r["published"], _split_snippet(r["snip"] or ""))
-            for r in rows]
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        ok = site in ("same-origin", "none")  # "none": the user's own action (typed, bookmarked)
+    else:
+        origin = request.headers.get("origin")
+        ok = origin is None or urlsplit(origin).netloc == request.headers.get("host")
+    if not ok:
+        raise HTTPException(403, f"{what} is only accepted from this app's own pages.")
 
 
 def create_app(workspace_path: str | Path, brief_path: Path | None = None,
@@ -207,27 +346,46 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
             raise HTTPException(404, "No article with this id in the brief.")
         return page("article.html.j2", a=a)
 
+    @app.get("/outlets", response_class=HTMLResponse)
+    def outlets() -> HTMLResponse:
+        return page("outlets.html.j2", groups=OUTLET_GROUPS)
+
+    @app.get("/outlet/{name:path}", response_class=HTMLResponse)
+    def outlet(name: str) -> HTMLResponse:
+        o = view().outlets.get(name)
+        if o is None:
+            raise HTTPException(404, "No outlet with this name in the brief.")
+        return page("outlet.html.j2", o=o, groups=OUTLET_GROUPS)
+
+    @app.get("/people", response_class=HTMLResponse)
+    def people() -> HTMLResponse:
+        return page("people.html.j2", types=ENTITY_TYPES)
+
+    @app.get("/entity/{entity_id}", response_class=HTMLResponse)
+    def entity(entity_id: str) -> HTMLResponse:
+        p = view().people.get(entity_id)
+        if p is None:
+            raise HTTPException(404, "No person, organisation or place with this id in the brief.")
+        return page("entity.html.j2", p=p)
+
     @app.get("/search", response_class=HTMLResponse)
     def search(q: str = "") -> HTMLResponse:
-        q = q.strip()
-        hits: list[Hit] = []
-        problem = None
-        if q and not has_workspace:
-            problem = "There is no workspace to search: start the app with --workspace."
-        elif q:
-            try:
-                hits = search_workspace(workspace_path, q)
-            except sqlite3.OperationalError as e:  # FTS5 reports a malformed query this way
-                problem = (f"This query could not be read ({e}). "
-                           "Put words in double quotes to search for them as written.")
-        return page("search.html.j2", q=q, hits=hits, problem=problem)
+        shown = search_mod.clean(q)[:search_mod.MAX_CHARS]  # never echo a NUL or a 20 KB query
+        if not q.strip():
+            return page("search.html.j2", q="", results=None)
+        if not has_workspace:
+            return page("search.html.j2", status_code=400, q=shown, results=None,
+                        problem="There is no workspace to search: start the app with --workspace.")
+        try:
+            with Workspace(workspace_path) as ws:  # per request: a connection belongs to its thread
+                results = ws.search(q, SEARCH_LIMIT)
+        except search_mod.QueryError as e:
+            return page("search.html.j2", status_code=400, q=shown, results=None, problem=str(e))
+        return page("search.html.j2", q=shown, results=results)
 
     @app.post("/refresh")
     def refresh(request: Request) -> Response:
-        # Only this app's own pages may ask for the (slow) recomputation: browsers send Origin on a form POST.
-        origin = request.headers.get("origin")
-        if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
-            raise HTTPException(403, "Refresh is only accepted from this app's own pages.")
+        same_origin_only(request, "Refresh")
         with refresh_lock:
             try:
                 app.state.view = View(load())
@@ -250,8 +408,16 @@ def create_app(workspace_path: str | Path, brief_path: Path | None = None,
     return app
 
 
-def serve(app: FastAPI, port: int = DEFAULT_PORT) -> None:
-    """Run the app with uvicorn on 127.0.0.1 until Ctrl+C (only there: the workspace is private)."""
+def server_config(app: FastAPI, port: int = DEFAULT_PORT) -> Any:
+    """uvicorn's settings for the app on 127.0.0.1 (only there: the workspace is private)."""
     import uvicorn
 
-    uvicorn.run(app, host=HOST, port=port, log_level="warning")
+    # Room for a request line far over the search cap, so an overlong query gets the app's own 400 and message.
+    return uvicorn.Config(app, host=HOST, port=port, log_level="warning", h11_max_incomplete_event_size=64 * 1024)
+
+
+def serve(app: FastAPI, port: int = DEFAULT_PORT) -> None:
+    """Run the app until Ctrl+C or SIGTERM."""
+    import uvicorn
+
+    uvicorn.Server(server_config(app, port)).run()

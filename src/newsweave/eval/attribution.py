@@ -12,7 +12,7 @@ punctuation, starts with a quotation mark.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 Spans = list[tuple[int, int]]
@@ -25,6 +25,7 @@ class Attribution:
     source: Spans
     content: Spans
     direct: bool = False
+    cue: Spans = field(default_factory=list)
 
 
 def _spans(field: str) -> Spans:
@@ -48,7 +49,8 @@ def read_brat(ann: Path, text: str) -> list[Attribution]:
             continue
         content = spans[rel["Content"]][1]
         first = text[content[0][0] : content[-1][1]].strip(" \n.,;:-\u2014")
-        out.append(Attribution(spans[rel["Source"]][1], content, first[:1] in _OPEN_QUOTES))
+        cue = spans[rel["Cue"]][1] if "Cue" in rel else []
+        out.append(Attribution(spans[rel["Source"]][1], content, first[:1] in _OPEN_QUOTES, cue))
     return out
 
 
