@@ -1,20 +1,23 @@
 """Soak: every real corpus and a set of hostile inputs through the `newsweave` CLI, each run under a time bound.
 
     PYTHONPATH=src .venv/bin/python bench/soak.py            # full: every corpus in ../shared/data + seeds
-    PYTHONPATH=src .venv/bin/python bench/soak.py --quick    # CI: a slice of each corpus (or the fictional
-                                                              # sample when ../shared/data is absent)
+    PYTHONPATH=src .venv/bin/python bench/soak.py --quick    # CI: 30 articles of each corpus (200 made-up
+                                                              # ones when ../shared/data is absent)
 
-Each corpus goes into its own workspace in batches: `newsweave ingest` for every batch but the last, then
-`newsweave run` with the last one, so stories, copies and resume see a workspace that grows, and every article
-is analysed by a `run`. Each hostile input (generated here, at run time) gets its own `newsweave run`, and one
-more run gets all of them beside a few ordinary articles (that run must still write a brief).
+Full form: each corpus goes into its own workspace in batches: `newsweave ingest` for every batch but the
+last, then `newsweave run` with the last one, so stories, copies and resume see a workspace that grows, and
+every article is analysed by a `run`. Each hostile input (generated here, at run time) gets its own
+`newsweave run`, and one more run gets all of them beside a few ordinary articles (that run must still write
+a brief). Quick form: the slices go into one workspace in two batches, and the hostile inputs only into the
+run that has them all.
 
-It prints: articles, crashes (a traceback, a signal, or an exit status other than 0, 1 = "some inputs failed"
-and 2 = "no articles"), hangs (a run over its wall-clock bound, then killed), runs that ended without a brief,
-articles flagged `*-skipped` per stage, seconds per article (p50/p99/max; an article's share of its ingest
-batch plus its share of its corpus's run) and the peak memory of any one run. Baseline, run in the same
-command: `newsweave run --sample` (the bundled corpus) in seconds per article; the per-article figures are
-also given as ratios to it. Exit status 1 when any run crashed or hung.
+It prints: articles, crashes (a traceback, a signal, or an exit status other than 0, 1 = "some inputs
+failed" and 2 = "no articles"), hangs (a run over its wall-clock bound, then killed), runs that ended without
+a brief, articles flagged `<stage>-skipped`, `not-analysed` or `analysis-truncated`, seconds per article
+(p50/p99/max; an article's share of its ingest batch plus its share of its corpus's run) and the peak memory
+of any one run. Baseline, run in the same command: `newsweave run --sample` (the bundled corpus) in seconds
+per article; the per-article figures are also given as ratios to it. Exit status 1 when any run crashed or
+hung.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 SEEDS = ROOT.parent / "shared" / "seeds"
+# Flags of articles the pipeline did not analyse whole: `<stage>-skipped` (a stage over its deadline or
+# failed), and these two bounds.
+BOUNDED = {"not-analysed", "analysis-truncated"}
 OK_STATUS = {0, 1, 2}  # 1: some inputs failed (one line each); 2: nothing left to brief
 
 
@@ -88,7 +94,7 @@ def newsweave(args: list[str], bound: float, name: str, out_dir: Path | None = N
     if brief and brief.exists() and status in (0, 1):
         doc = json.loads(brief.read_text())
         res.articles = len(doc["articles"])
-        res.skipped = Counter(f for a in doc["articles"] for f in a["flags"] if f.endswith("-skipped"))
+        res.skipped = Counter(f for a in doc["articles"] for f in a["flags"] if f.endswith("-skipped") or f in BOUNDED)
     return res
 
 
@@ -201,7 +207,7 @@ def hostile(work: Path) -> dict[str, Path]:
     paths["binary.html"] = d / "binary.html"
     paths["binary.html"].write_bytes(rng.randbytes(300_000))
     lines = [json.dumps({"title": "Fine", "text": "Talks in Rome went on. The minister said so on Monday. " * 5}),
-             '{"title": "cut off", "text": "half', "[1, 2, 3]", '{"text": 12}', "\x00\x01\x02", "{" * 5000,
+             '{"title": "cut off", "text": "half', "[1, 2, 3]", '{"text": 12}', "\x01\x02\x7f not json", "{" * 5000,
              json.dumps({"html": "<html><body>" + "<b>" * 3000 + "</body></html>"})]
     paths["malformed.jsonl"] = d / "malformed.jsonl"
     paths["malformed.jsonl"].write_text("\n".join(lines * 20) + "\n", encoding="utf-8")
@@ -276,7 +282,7 @@ def summary(log: list[Result], times: list[float], baseline: float, mode: str, s
 def report(f: dict) -> None:
     print(f"\nsoak ({f['mode']}): {f['articles']} articles in {f['runs']} runs, {f['wall_seconds']} s")
     print(f"crashes: {f['crashes']}   hangs: {f['hangs']}   runs without a brief: {f['runs_without_brief']}")
-    print("skipped per stage: " + (", ".join(f"{k} {v}" for k, v in f["skipped"].items()) or "none"))
+    print("articles flagged, per stage: " + (", ".join(f"{k} {v}" for k, v in f["skipped"].items()) or "none"))
     s, b = f["seconds_per_article"], f["baseline_seconds_per_article"] or 1.0
     print(f"seconds per article: p50 {s['p50']:.2f}  p99 {s['p99']:.2f}  max {s['max']:.2f}   (baseline "
           f"`run --sample`: {b:.2f} s/article; ratios {s['p50'] / b:.2f} / {s['p99'] / b:.2f} / {s['max'] / b:.2f})")
@@ -299,9 +305,11 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=250, help="articles per batch of a corpus (full form)")
     ap.add_argument("--per-article", type=float, default=10.0,
                     help="wall-clock bound: seconds per article of a run, on top of a fixed 60-120 s")
-    ap.add_argument("--hostile-bound", type=float, default=300.0, help="wall-clock bound of a hostile run")
+    ap.add_argument("--hostile-bound", type=float,
+                    help="wall-clock bound of a hostile run (default 300 s, 120 s with --quick; 3x for all of them)")
     ap.add_argument("--json", type=Path, help="write the figures here (rewritten after every corpus)")
     args = ap.parse_args()
+    args.hostile_bound = args.hostile_bound or (120.0 if args.quick else 300.0)
     work = args.work or Path(tempfile.mkdtemp(prefix="newsweave-soak-"))
     mode = "quick" if args.quick else "full"
     log: list[Result] = []
@@ -335,12 +343,12 @@ def main() -> int:
                           "--out", str(mixed_out)], args.hostile_bound * 3, MIXED, mixed_out))
     progress(f"{MIXED}: status {log[-1].status}, {log[-1].articles} articles in the brief, {log[-1].seconds:.0f} s")
 
-    inputs = corpora(args.data, args.seeds, work / "inputs", 20 if args.quick else None) if args.data.is_dir() else {}
+    inputs = corpora(args.data, args.seeds, work / "inputs", 30 if args.quick else None) if args.data.is_dir() else {}
     if not inputs:
-        inputs = {"fictional": fictional(work / "inputs", 60)}
+        inputs = {"fictional": fictional(work / "inputs", 200)}
     if args.quick:  # every slice into one workspace, in two batches
         paths = [p for ps in inputs.values() for p in ps]
-        n = sum(20 if p.suffix == ".jsonl" else 1 for p in paths)
+        n = sum(sum(1 for _ in p.open(encoding="utf-8")) if p.suffix == ".jsonl" else 1 for p in paths)
         inputs, batch = {"quick": paths}, n // 2 + 1
     else:
         batch = args.batch

@@ -56,9 +56,9 @@ def _check_workspace(ws: Path, expected: int) -> None:
 
 def test_two_ingests_into_one_workspace_at_once(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
-    first = _articles(tmp_path / "a", 40, 0)
-    second = _articles(tmp_path / "b", 40, 40)
-    both = _articles(tmp_path / "shared", 5, 80)  # given to both: stored once
+    first = _articles(tmp_path / "a", 30, 0)
+    second = _articles(tmp_path / "b", 30, 30)
+    both = _articles(tmp_path / "shared", 5, 60)  # given to both: stored once
     procs = [subprocess.Popen([*CLI, "ingest", *map(str, files), str(tmp_path / "shared"), "-w", str(ws), "-q"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for files in ([tmp_path / "a"], [tmp_path / "b"])]
@@ -70,7 +70,7 @@ def test_two_ingests_into_one_workspace_at_once(tmp_path: Path) -> None:
 
 def test_reads_during_an_ingest_do_not_fail(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
-    _articles(tmp_path / "pile", 150, 0)
+    _articles(tmp_path / "pile", 120, 0)
     Workspace(ws).close()
     proc = subprocess.Popen([*CLI, "ingest", str(tmp_path / "pile"), "-w", str(ws), "-q"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -83,8 +83,8 @@ def test_reads_during_an_ingest_do_not_fail(tmp_path: Path) -> None:
         reads += 1
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "Traceback" not in err, err[-2000:]
-    assert reads > 1 and 0 <= seen <= 150
-    _check_workspace(ws, 150)
+    assert reads > 1 and 0 <= seen <= 120
+    _check_workspace(ws, 120)
 
 
 def test_a_write_waits_for_another_process_then_goes_on(tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def _kill_when(proc: subprocess.Popen, ws: Path, query: str, deadline: float) ->
 
 def test_a_run_killed_at_any_stage_is_completed_by_the_next(tmp_path: Path) -> None:
     pile = tmp_path / "pile"
-    _articles(pile, 60, 0)
+    _articles(pile, 40, 0)
     ws, out = tmp_path / "ws", tmp_path / "brief"
     run = [*CLI, "run", str(pile), "-w", str(ws), "--out", str(out), "-q"]
     deadline = time.monotonic() + 400
@@ -163,7 +163,7 @@ def test_a_run_killed_at_any_stage_is_completed_by_the_next(tmp_path: Path) -> N
     done = subprocess.run(run, capture_output=True, text=True, timeout=400)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     brief = json.loads((out / "brief.json").read_text())
-    assert len(brief["articles"]) == 60
+    assert len(brief["articles"]) == 40
     in_stories = [a for s in brief["stories"] for a in s["articles"]]
     assert sorted(in_stories) == sorted(a["id"] for a in brief["articles"])
-    _check_workspace(ws, 60)
+    _check_workspace(ws, 40)

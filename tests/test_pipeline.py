@@ -78,7 +78,7 @@ def test_other_languages_are_kept_but_not_parsed_by_english_models(tmp_path: Pat
     assert "not-analysed" in de.flags
     for s in brief.stories:
         cited = {c.article for x in s.summary for c in x.citations} | {q.article for q in s.quotes} | \
-            {t.article for t in s.timeline} | {a for e in s.entities for a in e.articles}
+            {a for e in s.entities for a in e.articles}
         assert de.id not in cited
         assert not {"wurde", "Montag", "Hafenmeisterin"} & {e.name for e in s.entities}
     assert any("not analysed" in n and "de 1" in n for n in brief.notes)
@@ -149,3 +149,22 @@ def test_a_big_story_is_analysed_from_a_sample_that_keeps_every_source() -> None
     arts = [art(i, i + 1) for i in range(3)]
     analysis = pipeline.analyse_story(Story("s", [a.id for a in arts]), arts, [], Options(max_story_articles=2))
     assert analysis.brief.skipped[0].startswith("analysed from a sample of 2 of its 3 articles")
+
+
+def test_sentence_vectors_are_kept_in_the_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsweave import embed
+
+    with _workspace(tmp_path) as ws:
+        first = to_dict(pipeline.run(ws))
+        assert ws.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] > 0
+        ws.conn.execute("DELETE FROM story_analysis")  # analyse again, in a process that has never embedded
+        model = embed.english()
+        monkeypatch.setattr(model, "_cache", {})
+        embedded: list[str] = []
+        real = model._encode_batch
+        monkeypatch.setattr(model, "_encode_batch", lambda texts: embedded.extend(texts) or real(texts))
+        second = to_dict(pipeline.run(ws))
+    assert embedded == []  # every sentence vector came from the workspace
+    for doc in (first, second):
+        doc.pop("generated_at")
+    assert json.dumps(first) == json.dumps(second)

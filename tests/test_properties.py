@@ -6,15 +6,22 @@ newlines, abbreviation dots, digits and month names, combining marks, control an
 
 from __future__ import annotations
 
+import gzip
 import re
+import signal
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsweave.clean import clean_text, normalize, split_sentences, text_key
+from newsweave.copies import find_copies
 from newsweave.entities import name_key, resolve_entities, romanization_key, spelling_variant
-from newsweave.ingest import normalize_date, to_article
+from newsweave.ingest import InputError, JsonFields, normalize_date, read_path, to_article
 from newsweave.model import Article, RawDoc
 from newsweave.quotes import extract_quotes, find_quote_spans, quote_text
 from newsweave.timeline import build_timeline, resolve
@@ -67,7 +74,7 @@ def test_sentences_are_ordered_slices_of_their_paragraphs(paragraphs: list[str])
 # -- dates ---------------------------------------------------------------------------------------
 
 
-@FAST
+@settings(max_examples=60, deadline=None)  # dateparser takes ~0.1 s a string
 @given(st.one_of(messy, st.from_regex(r"\d{4}-\d{2}-\d{2}", fullmatch=True)))
 def test_a_published_date_is_a_real_day_or_none(value: str) -> None:
     out = normalize_date(value)
@@ -139,3 +146,61 @@ def test_name_keys_are_folded_and_tidy(name: str) -> None:
 def test_spelling_variant_is_a_reflexive_predicate(a: str, b: str) -> None:
     assert spelling_variant(a, a) is True
     assert isinstance(spelling_variant(a, b), bool)
+
+
+# -- hostile sizes -------------------------------------------------------------------------------
+
+
+def test_a_megabyte_paragraph_is_split_in_pieces() -> None:
+    """1.2 MB without a line break (86,000 sentences): spaCy's E088 crashed ingest; sentences stay slices."""
+    text = "".join(f"Item {i % 97} fell. " for i in range(100_000))[:1_200_000]
+    sentences, para_of = split_sentences([text, "Then it ended."])
+    assert len(sentences) >= 80_000 and para_of[-1] == 1 and sentences[-1] == "Then it ended."
+    assert all(s in text for s in sentences[:-1:997])
+
+
+@contextmanager
+def _alarm(seconds: int, what: str) -> Iterator[None]:
+    """Raise TimeoutError in the test when the block runs longer than `seconds` (a hang fails, not blocks)."""
+    def too_slow(*_: object) -> None:
+        raise TimeoutError(f"{what} did not end in {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_fifty_thousand_quotation_marks_are_split_in_bounded_time() -> None:
+    """spaCy's tokenizer is quadratic in a run of punctuation (8,000 marks: 27 s): runs are cut to 100 marks."""
+    with _alarm(60, "sentence splitting"):
+        cleaned = clean_text('The minister said ' + '"' * 50_000 + " and left.\n\nThen talks resumed.")
+        sentences, _ = split_sentences(cleaned.paragraphs)
+    assert sentences[-1] == "Then talks resumed." and '"' * 100 in cleaned.text and '"' * 101 not in cleaned.text
+
+
+def test_copies_of_a_text_repeating_a_few_sentences_end_in_bounded_time() -> None:
+    sentences = [f"Item {i % 97} fell." for i in range(24_000)]
+    repetitive = Article(id="a", source="a.txt", text=" ".join(sentences), sentences=sentences,
+                         paragraph_of=[0] * len(sentences))
+    other = _article(["Talks in Rome went on.", "The minister said so on Monday."], [0, 0])
+    with _alarm(12, "find_copies"):
+        assert find_copies([repetitive, other]) == []
+
+
+def test_a_gzip_bomb_is_refused_without_unpacking_it(tmp_path: Path) -> None:
+    bomb = tmp_path / "page.html.gz"
+    with gzip.open(bomb, "wb") as f:
+        for _ in range(64):  # 64 MB of zeros in about 64 KB
+            f.write(bytes(1 << 20))
+    [err] = list(read_path(bomb, JsonFields(), max_bytes=1_000_000))
+    assert isinstance(err, InputError) and "over the 1 MB cap" in err.reason
+    # Read one byte past the cap at most: the peak stays far below the 64 MB it unpacks to.
+    tracemalloc.start()
+    list(read_path(bomb, JsonFields(), max_bytes=1_000_000))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 16_000_000

@@ -599,11 +599,15 @@ def candidates(articles: list[Article], docs: list[_Doc], exact_of: list[int],
             flat = np.concatenate(tri)
             rare_flat = ~_member(flat, common_tri)
             bounds = np.cumsum([0] + [len(t) for t in tri])
+            # A window an article repeats is signed once: a text repeating a few sentences would otherwise put
+            # thousands of its own windows in one bucket, and pairing them all is quadratic.
+            seen: set[bytes] = set()
             for first in range(0, max(1, len(tri) - _WINDOW + _STRIDE), _STRIDE):
                 lo, hi = bounds[first], bounds[min(first + _WINDOW, len(tri))]
                 rare = np.unique(flat[lo:hi][rare_flat[lo:hi]])
                 values = rare if len(rare) >= 3 else np.unique(flat[lo:hi])  # a much-copied text: keep all
-                if len(values) >= 3:
+                if len(values) >= 3 and values.tobytes() not in seen:
+                    seen.add(values.tobytes())
                     windows.append(values)
                     owner.append(i)
         if windows:

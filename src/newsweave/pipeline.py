@@ -125,6 +125,7 @@ def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelati
     for a in articles:
         if a.language not in ANALYSED_LANGUAGES:
             flags[a.id].append("not-analysed")
+    everyone = articles  # the timeline reads dates of other languages by their own rules (dateparser)
     articles = [a for a in articles if a.language in ANALYSED_LANGUAGES]
     budget = options.stage_seconds + options.sentence_seconds * sum(len(a.sentences) for a in articles)
     complete = True
@@ -165,7 +166,7 @@ def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelati
         summary = writer.rewrite(summary, {a.id: a for a in articles}, options.llm_url, model=options.llm_model)
     key_facts = stage("key-facts", lambda: summarize_stage.key_facts(
         articles, copies, claims, summary, garbled=misspelt), []) if articles else []
-    timeline = stage("timeline", lambda: timeline_stage.build_timeline(articles, copies), []) if articles else []
+    timeline = stage("timeline", lambda: timeline_stage.build_timeline(everyone, copies), []) if everyone else []
     brief = StoryBrief(story=story, summary=summary, key_facts=key_facts, entities=index.entities, quotes=quotes,
                        claims=claims, timeline=timeline, skipped=skipped)
     return Analysis(brief, {k: list(dict.fromkeys(v)) for k, v in flags.items() if v}, complete)
@@ -211,8 +212,8 @@ def _notes(articles: list[Article], analyses: list[Analysis], multilingual_missi
     foreign = Counter(by_id[aid].language for aid, fs in flagged.items() if "not-analysed" in fs and aid in by_id)
     if foreign:
         langs = ", ".join(f"{lang} {n}" for lang, n in foreign.most_common())
-        notes.append(f"{_n(sum(foreign.values()), 'article')} not analysed for entities, quotes, claims, summary and "
-                     f"timeline: no model for their language ({langs}); they still count as sources and copies")
+        notes.append(f"{_n(sum(foreign.values()), 'article')} not analysed for entities, quotes, claims and summary: "
+                     f"no model for their language ({langs}); they still count as sources and copies")
     truncated = sum("analysis-truncated" in fs for fs in flagged.values())
     if truncated:
         notes.append(f"{_n(truncated, 'article')} analysed over their first sentences only (longer than the bound)")
@@ -230,8 +231,20 @@ def run(
     options: Options | None = None,
     on_step: Callable[[str, int, int], None] | None = None,
 ) -> Brief:
-    """Run every stage over the workspace's articles and return the brief."""
-    options = options or Options()
+    """Run every stage over the workspace's articles and return the brief.
+
+    Sentence vectors are kept in the workspace for the length of the run: a story analysed again after
+    new articles arrived embeds only their sentences.
+    """
+    model = embed.english()
+    model.store = workspace
+    try:
+        return _run(workspace, options or Options(), on_step)
+    finally:
+        model.store = None
+
+
+def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, int], None] | None) -> Brief:
     step = on_step or (lambda _name, _done, _total: None)
     articles = workspace.articles()
     step("copies", 0, 1)
