@@ -753,7 +753,6 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             sure
             and fr.agent
             and (kind == "direct" or not fr.learned and _proposition(fr.content, fr.lemma))
-            and not _DANGLING.search(text)
         )
         return Statement(q, at, content_at, neg, src_at, listed)
 
@@ -884,12 +883,16 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             st = make(fr, text, "reported", s, segs)
         if st is not None:
             out.append(st)
+    for st in out:
+        if _DANGLING.search(st.quote.text):
+            st.listed = False  # cut mid-phrase: the brief never shows it
     return out
 
 
-# Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase.
+# Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase. Most
+# prepositions are left out: English strands them ("everything we asked for", "proud of").
 _DANGLING = re.compile(
-    r"\b(with|to|of|for|from|by|the|a|an|and|or|but|their|its|our|my|your)"
+    r"\b(with|to|the|a|an|and|or|but|their|its|our|my|your)"
     r"[\s\u2026,;:\"']*$",
     re.I,
 )
