@@ -759,7 +759,13 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     def frame_near(sp: QuoteSpan) -> Frame | None:
         first, final = sp.segments[0], sp.segments[-1]
         # a frame after the quote in its last sentence, or before it in its first sentence
-        cands = [(f.cue.idx - final.end, f) for f in frames[final.sentence] if f.cue.idx >= final.end]
+        # a frame after the quote frames it only when it reports nothing, or something from the quote on:
+        # in '... had "set out its position" and urged Valdoria to ...', "urged" reports what follows it
+        cands = [
+            (f.cue.idx - final.end, f)
+            for f in frames[final.sentence]
+            if f.cue.idx >= final.end and (not f.content or f.content[0].idx < final.end)
+        ]
         cands += [(first.start - f.cue.idx, f) for f in frames[first.sentence] if f.cue.idx < first.start]
         nxt = final.sentence + 1
         if (
