@@ -442,3 +442,14 @@ def test_criticism_keeps_its_reason_and_a_call_is_an_attribution():
     )
     texts = [s.quote.text for s in extract_statements([art])]
     assert "the council for ignoring the dockworkers" in texts and "for a new vote on the contract" in texts
+
+
+def test_a_frame_after_a_quote_that_reports_something_else_does_not_take_it():
+    sts = _statements(
+        "Valmora's readout of the meeting, published by its press office late on Monday, stated Ortiz had "
+        "\u201cset out Valmora's principled position on the harbour\u201d and urged the union to "
+        "\u201cstop spreading false rumours\u201d.\n"
+    )
+    said = [(s.quote.cue, s.quote.text) for s in sts]
+    assert not any(cue == "urged" and "set out" in text for cue, text in said), said
+    assert any("stop spreading false rumours" in text for _, text in said), said

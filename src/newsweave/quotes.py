@@ -753,14 +753,19 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             sure
             and fr.agent
             and (kind == "direct" or not fr.learned and _proposition(fr.content, fr.lemma))
-            and not _DANGLING.search(text)
         )
         return Statement(q, at, content_at, neg, src_at, listed)
 
     def frame_near(sp: QuoteSpan) -> Frame | None:
         first, final = sp.segments[0], sp.segments[-1]
         # a frame after the quote in its last sentence, or before it in its first sentence
-        cands = [(f.cue.idx - final.end, f) for f in frames[final.sentence] if f.cue.idx >= final.end]
+        # a frame after the quote frames it only when it reports nothing, or something from the quote on:
+        # in '... had "set out its position" and urged Valdoria to ...', "urged" reports what follows it
+        cands = [
+            (f.cue.idx - final.end, f)
+            for f in frames[final.sentence]
+            if f.cue.idx >= final.end and (not f.content or f.content[0].idx < final.end)
+        ]
         cands += [(first.start - f.cue.idx, f) for f in frames[first.sentence] if f.cue.idx < first.start]
         nxt = final.sentence + 1
         if (
@@ -884,12 +889,16 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             st = make(fr, text, "reported", s, segs)
         if st is not None:
             out.append(st)
+    for st in out:
+        if _DANGLING.search(st.quote.text):
+            st.listed = False  # cut mid-phrase: the brief never shows it
     return out
 
 
-# Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase.
+# Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase. Most
+# prepositions are left out: English strands them ("everything we asked for", "proud of").
 _DANGLING = re.compile(
-    r"\b(with|to|of|for|from|by|the|a|an|and|or|but|their|its|our|my|your)"
+    r"\b(with|to|the|a|an|and|or|but|their|its|our|my|your)"
     r"[\s\u2026,;:\"']*$",
     re.I,
 )
