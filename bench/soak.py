@@ -273,6 +273,8 @@ def summary(log: list[Result], times: list[float], baseline: float, mode: str, s
         "seconds_per_article": {"p50": round(q[49], 3), "p99": round(q[98], 3), "max": round(ordered[-1], 3)},
         "baseline_seconds_per_article": round(baseline, 3), "baseline_articles": base.articles,
         "peak_rss_mb": round(max(r.peak_mb for r in log)), "wall_seconds": round(time.monotonic() - started),
+        "per_run": [{"run": r.name, "status": r.status, "seconds": round(r.seconds, 1), "peak_rss_mb": round(r.peak_mb),
+                     "articles": r.articles} for r in log],
         "failures": [{"kind": "hang" if r.hang else "crash", "status": r.status, "run": r.name,
                       "argv": r.argv, "stderr_tail": r.stderr.strip().splitlines()[-3:]}
                      for r in log if r.crash or r.hang],
