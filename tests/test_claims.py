@@ -253,3 +253,25 @@ def test_a_denied_request_answers_the_claim_of_asking_not_the_closest_words():
     claims = find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
     disputed = [c.text for c in claims if any(d.by_name == "Ivo Marsh" for d in c.disputes)]
     assert len(disputed) == 1 and "asked" in disputed[0], disputed
+
+
+def _raw_article(aid: str, sentences: list[str]) -> Article:
+    """An article as stored by an older ingest, before the cleaner knew the page chrome below."""
+    return Article(id=aid, source=aid, text=" ".join(sentences), sentences=sentences, outlet=aid,
+                   paragraph_of=list(range(len(sentences))))
+
+
+def test_no_dispute_is_drawn_from_a_video_title_or_from_nobody():
+    claim = "Drevania announced plans for reunification with Lisvana by 2030, officials said."
+    arts = [
+        _raw_article("herald", [claim, "The plan was presented in the capital on Monday by the premier."]),
+        _raw_article("post", ["Drevania has unveiled a plan to reunify with Lisvana by 2030, officials said.",
+                              "Markets in the region were calm on Tuesday."]),
+        _raw_article("wire", ["Drevania announced reunification plans with Lisvana for 2030, officials said.",
+                              "Lisvana rejects Drevania's reunification plans 01:48 But Brandt fired back, saying "
+                              "Drevania would act if provoked.",
+                              "Some denied that Drevania had any reunification plans for Lisvana."]),
+    ]
+    claims = find_claims(arts, extract_quotes(arts), None, find_copies(arts))
+    disputes = [d for c in claims for d in c.disputes]
+    assert claims and not any("01:48" in d.text or d.by_name in ("Lisvana", "Some") for d in disputes), disputes

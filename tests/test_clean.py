@@ -239,3 +239,56 @@ def test_sentence_split_on_quote_and_dot_soup(parts: list[str]) -> None:
     sentences, _ = split_sentences(cleaned.paragraphs)
     for s in sentences:
         assert _fold(s) in _fold(normalize(text))
+
+
+CHROME_PAGE = """Leaders meet by video link
+
+Credit: AP
+
+Photo: Mira Solberg/AP
+
+President Anton Vel met Premier Ilse Brandt by video link on Monday evening, his office said in a statement.
+
+A person from inside the Valmora Savings Bank, middle rear, talks to people waiting outside the branch on Friday.
+
+Camera IconPremier Ilse Brandt speaks during the meeting. Picture: Getty Images
+
+Lisvana rejects Drevania's reunification plans 01:48 But Brandt fired back, saying Drevania would act if provoked.
+
+The call began at 7:46 p.m. and lasted three hours, officials said.
+
+The meeting started at 10:30 and ended after midnight, the officials said.
+
+Read more: Vel warns Brandt over the strait
+
+Officials described the talks as candid and useful. Read more
+"""
+
+
+def test_page_chrome_is_removed_with_a_reason_and_prose_with_times_stays():
+    c = clean_text(CHROME_PAGE)
+    reasons = {r.line: r.reason for r in c.removed}
+    assert reasons["Credit: AP"] == "photo-credit"
+    assert reasons["Photo: Mira Solberg/AP"] == "photo-credit"
+    assert reasons["Lisvana rejects Drevania's reunification plans 01:48"] == "video-title"
+    assert reasons["Read more: Vel warns Brandt over the strait"] == "read-more"
+    assert reasons["Read more"] == "read-more"
+    assert any(r.reason == "caption" and r.line.startswith("A person from inside") for r in c.removed)
+    assert any(r.line.startswith("Camera Icon") for r in c.removed)
+    text = c.text
+    assert "But Brandt fired back, saying Drevania would act if provoked." in c.paragraphs
+    assert "Officials described the talks as candid and useful." in c.paragraphs
+    for kept in ("at 7:46 p.m. and lasted", "started at 10:30 and ended", "by video link on Monday"):
+        assert kept in text
+    for gone in ("01:48", "Camera Icon", "middle rear", "Credit:", "Read more", "Solberg"):
+        assert gone not in text
+
+
+def test_chrome_reason_names_lines_that_are_never_news():
+    from newsweave.clean import chrome_reason
+
+    assert chrome_reason("Lisvana rejects Drevania's reunification plans 01:48 But Brandt fired back.") == "video-title"
+    assert chrome_reason("Photo: Mira Solberg/AP") == "photo-credit"
+    assert chrome_reason("![]()") == "no-words"
+    assert chrome_reason("The call began at 7:46 p.m. and lasted three hours.") is None
+    assert chrome_reason("Lisvana rejected Drevania's plans on Tuesday, the ministry said.") is None

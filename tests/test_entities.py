@@ -237,3 +237,60 @@ def test_roles_from_a_machine_translated_copy_only_when_no_other_article_gives_o
     assert any("national security adviser" in r for r in roles) and not any("nationwide" in r for r in roles)
     alone = resolve_entities([spun])
     assert any("nationwide safety adviser" in r for r in _person(alone, "Jonas Velde").roles)
+
+
+def _plain(text: str, source: str) -> Article:
+    result = to_article(RawDoc(source=source, text=text))
+    assert not isinstance(result, Exception), result
+    return result[0]
+
+
+def test_a_lone_surname_of_a_person_named_elsewhere_is_that_person():
+    # "Price" opens its sentences, where the small model tags it a common noun; the second article never
+    # gives his first name.
+    a = _plain("State Department spokesman Ned Price said on Tuesday that the talks in Emberg would resume "
+               "next week.\n\nPrice added that the delegation had asked for more time to study the draft.", "a.txt")
+    b = _plain("Price told reporters that the United States welcomed the decision of both delegations to "
+               "return to the table.\n\nPrice rose sharply in the market, traders said.", "b.txt")
+    index = resolve_entities([a, b])
+    price = _person(index, "Ned Price")
+    assert set(price.articles) == {a.id, b.id}
+    assert {m.sentence for m in index.mentions if m.entity == price.id and m.article == b.id} == {0}
+
+
+def test_a_surname_with_a_reflexive_is_a_person_not_an_organisation():
+    a = _plain("Diplomatic sources in Rome do not rule out a conversation with Draghi himself, although it is "
+               "not on the agenda of the visit.", "a.txt")
+    index = resolve_entities([a])
+    assert [e.type for e in index.entities if e.name == "Draghi"] == ["PERSON"]
+
+
+def test_a_role_names_what_a_person_is_and_never_comes_from_inside_a_quotation():
+    a = _plain('Mayor Lena Ortiz spoke at the harbour on Monday. "I hope the voters say, President Ortiz, thank '
+               'you," she told reporters. Ortiz has been under pressure for weeks \u2014 events that can limit her '
+               'time in the council.', "a.txt")
+    index = resolve_entities([a])
+    ortiz = _person(index, "Lena Ortiz")
+    assert ortiz.roles == ["Mayor"], ortiz.roles
+
+
+def test_types_are_shown_only_with_support_in_the_text():
+    from newsweave.entities import _acronym, _foreign_place_shaped, _product_shaped
+
+    assert _product_shaped("iPhone") and _product_shaped("Trent 900") and not _product_shaped("Valmora Bank")
+    assert _acronym("NYPD") and _acronym("AFL-CIO") and not _acronym("IE") and not _acronym("HEMPSTEAD")
+    assert _foreign_place_shaped(("col", "de", "port")) and not _foreign_place_shaped(("banco", "de", "espana"))
+
+
+def test_names_the_small_model_mistypes_take_the_type_the_text_supports():
+    from newsweave.entities import _person_shaped
+
+    a = _plain("The Verdant Party said on Monday that its candidate would run. Police removed two members of the "
+               "Verdant Party from the hall. In her book, Harbour Lights, the mayor wrote about the strike. The "
+               "Marisport Flight 447 landed safely in Emberg.", "a.txt")
+    index = resolve_entities([a])
+    types = {e.name: e.type for e in index.entities}
+    assert len([n for n in types if "Verdant Party" in n]) == 1, types
+    assert types.get("Harbour Lights", "MISC") == "MISC" and types.get("Marisport Flight", "MISC") == "MISC", types
+    assert _person_shaped("Elton Brand") and not _person_shaped("Morgan Stanley")
+    assert not _person_shaped("General Motors") and not _person_shaped("Verdant Party")

@@ -9,8 +9,15 @@ injection attempts) and an unrelated festival story.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +64,21 @@ HOSTILE_BODY = (
     "Share this:\n\nSubscribe to our newsletter"
 )
 
+# For search: words that FTS5 syntax would misread (U.S., COVID-19, Biden-Xi, Xi's, $209, 9:03) and a
+# Chinese report, where a name sits inside a run of characters with no spaces.
+SUMMIT = (
+    "U.S. national security adviser Jake Sullivan met Chinese officials in Beijing on Monday to prepare the "
+    "Biden-Xi summit.\n\n"
+    "Xi's government said the talks covered trade and the COVID-19 recovery.\n\n"
+    "The delegation's plane landed at 9:03 in the morning, and a $209 million trade package was discussed.\n\n"
+    "Sullivan told reporters the meeting was frank and useful."
+)
+SUMMIT_ZH = (
+    "美国国家安全顾问沙利文周一在北京与中国官员举行会谈，为拜登与习近平的会晤做准备。\n\n"
+    "沙利文表示，双方讨论了贸易问题和疫情后的经济复苏。\n\n"
+    "中国外交部发言人说，会谈是坦率和建设性的。"
+)
+
 RECORDS: list[dict[str, Any]] = [
     {"text": BRIDGE, "title": "Velmora council approves Tarn bridge", "url": "https://courier.example/bridge",
      "source": "Velmora Courier", "published": "2025-03-04"},
@@ -66,6 +88,10 @@ RECORDS: list[dict[str, Any]] = [
      "published": "2025-03-06"},
     {"text": FESTIVAL, "title": "Record crowd at Kessen lantern festival", "url": "https://harbour.example/lanterns",
      "source": "Harbour News", "published": "2025-08-17"},
+    {"text": SUMMIT, "title": "Sullivan in Beijing before summit", "url": "https://wire.example/sullivan",
+     "source": "Capital Wire", "published": "2025-06-02"},
+    {"text": SUMMIT_ZH, "title": "沙利文在北京会谈", "url": "https://zh.example/shaliwen", "source": "华文日报",
+     "published": "2025-06-02"},
 ]
 
 
@@ -134,14 +160,16 @@ def test_pages_render(client: TestClient, site: Site) -> None:
         assert r.headers["content-security-policy"] == CSP
         assert "script-src" not in CSP and "unsafe-inline" not in CSP
         assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["cache-control"] == "no-store"
 
 
 def test_index_lists_stories_with_counts(client: TestClient, site: Site) -> None:
     page = lxml.html.fromstring(client.get("/").text)
     links = page.xpath("//ul[@class='stories']/li/a[@class='headline']")
-    assert [a.get("href") for a in links] == [f"/story/{s['id']}" for s in site.doc["stories"]]
+    latest_first = sorted(site.doc["stories"], key=lambda s: s["end"] or s["start"] or "", reverse=True)
+    assert [a.get("href") for a in links] == [f"/story/{s['id']}" for s in latest_first]
     first = page.xpath("//ul[@class='stories']/li")[0].text_content()
-    s = site.doc["stories"][0]
+    s = latest_first[0]
     assert f"{len(s['articles'])} article" in first
     assert f"{s['independent_sources']} independent source" in first
     assert page.xpath("//form[@action='/search']/input[@name='q']")
@@ -213,7 +241,9 @@ def test_unknown_ids_are_404(client: TestClient) -> None:
     for url in ("/story/nope", "/article/nope", "/article/..%2F..%2Fetc", "/nope"):
         r = client.get(url)
         assert r.status_code == 404 and "text/html" in r.headers["content-type"], url
-        assert "Not found" in r.text
+        assert "Not found" in r.text and r.headers["cache-control"] == "no-store"
+        page = lxml.html.fromstring(r.text)  # the app's own page: its header, stylesheet and a way back
+        assert page.xpath("//header[@class='bar']") and page.xpath("//style") and page.xpath("//a[@href='/']")
     r = client.get("/api/stories/nope")
     assert r.status_code == 404 and r.json()["detail"]
 
@@ -222,23 +252,6 @@ def test_api(client: TestClient, site: Site) -> None:
     assert client.get("/api/brief").json() == json.loads(site.brief_path.read_text("utf-8"))
     s = site.doc["stories"][0]
     assert client.get(f"/api/stories/{s['id']}").json() == s
-
-
-def test_search(client: TestClient, site: Site) -> None:
-    page = lxml.html.fromstring(client.get("/search", params={"q": "lantern"}).text)
-    hrefs = [a.get("href") for a in page.xpath("//ul[@class='results']/li/a")]
-    assert hrefs == [f"/article/{article_id(site.doc, 'Record crowd')}"]
-    assert [m.text_content().lower() for m in page.xpath("//mark")] == ["lantern"]
-    page = lxml.html.fromstring(client.get("/search", params={"q": "bridge"}).text)
-    assert len(page.xpath("//ul[@class='results']/li")) == 3
-
-
-@pytest.mark.parametrize("query", ['"unbalanced', "AND", "bridge NOT", "col:thing", "(", "*"])
-def test_malformed_search_is_a_message(client: TestClient, query: str) -> None:
-    r = client.get("/search", params={"q": query})
-    assert r.status_code == 200
-    notice = lxml.html.fromstring(r.text).xpath("//p[@class='notice']")
-    assert notice and "could not be read" in notice[0].text_content()
 
 
 def test_hostile_text_is_inert(client: TestClient, site: Site) -> None:
@@ -269,6 +282,15 @@ def test_only_local_hosts_and_same_origin_refresh(site: Site) -> None:
     assert r.status_code == 403
     r = client.post("/refresh", headers={"origin": BASE_URL}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
+    # What Chromium sends from the app's own form under Referrer-Policy: no-referrer.
+    r = client.post("/refresh", headers={"origin": "null", "sec-fetch-site": "same-origin"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    for site_header in ("cross-site", "same-site"):
+        r = client.post("/refresh", headers={"origin": "null", "sec-fetch-site": site_header},
+                        follow_redirects=False)
+        assert r.status_code == 403, site_header
+    assert client.post("/refresh", headers={"origin": "null"}, follow_redirects=False).status_code == 403
 
 
 def test_computed_at_start_and_refreshed(site: Site, tmp_path: Path) -> None:
@@ -290,3 +312,30 @@ def test_computed_at_start_and_refreshed(site: Site, tmp_path: Path) -> None:
 def test_missing_workspace_without_brief(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         create_app(tmp_path / "none")
+
+
+def test_serve_stops_on_sigterm(site: Site) -> None:
+    """`newsweave serve` answers, then exits promptly on SIGTERM (what a service manager sends)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    proc = subprocess.Popen([sys.executable, "-c", "from newsweave.cli import main; main()", "serve", "-w",
+                             str(site.workspace), "--brief", str(site.brief_path), "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    assert r.status == 200
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr and proc.stderr.read()
+                time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) is not None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -33,7 +33,7 @@ def test_add_is_idempotent_and_round_trips(tmp_path: Path) -> None:
     with Workspace(tmp_path) as ws:  # reopened: the same article, field for field
         [back] = ws.articles()
         assert back == article
-        assert ws.search("ferry") == [article.id]
+        assert [h.id for h in ws.search("ferry").hits] == [article.id]
         assert ws.integrity_ok()
         assert ws.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -74,9 +74,11 @@ def test_raw_key_ignores_where_it_was_read_from() -> None:
     assert raw_key(RawDoc(source="a", text=TEXT)) != raw_key(RawDoc(source="a", text=TEXT, outlet="X"))
 
 
-def test_meta_and_analysis_cache(tmp_path: Path) -> None:
+def test_meta_and_story_analysis(tmp_path: Path) -> None:
     with Workspace(tmp_path) as ws:
         ws.set_meta("k", {"a": 1})
-        ws.put_analysis("h", "stage", [1, 2])
+        ws.put_story_analysis("s1", "f1", [1, 2])
         assert ws.get_meta("k") == {"a": 1} and ws.get_meta("missing", 5) == 5
-        assert ws.get_analysis("h", "stage") == [1, 2] and ws.get_analysis("h", "other") is None
+        assert ws.get_story_analysis("s1", "f1") == [1, 2] and ws.get_story_analysis("s1", "f2") is None
+        ws.put_story_analysis("s1", "f2", [3])  # a newer analysis of the story replaces the older one
+        assert ws.get_story_analysis("s1", "f1") is None and ws.get_story_analysis("s1", "f2") == [3]

@@ -27,6 +27,7 @@ def _story_dict(sb: StoryBrief) -> dict[str, Any]:
         "quotes": [asdict(x) for x in sb.quotes],
         "claims": [asdict(x) for x in sb.claims],
         "timeline": [asdict(x) for x in sb.timeline],
+        "skipped": list(sb.skipped),
     }
 
 
@@ -43,6 +44,7 @@ def to_dict(brief: Brief) -> dict[str, Any]:
     return {
         "schema": SCHEMA_ID,
         "generated_at": brief.generated_at,
+        "notes": list(brief.notes),
         "articles": [
             {
                 "id": a.id, "source": a.source, "url": a.url, "outlet": a.outlet, "title": a.title,

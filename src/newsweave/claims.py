@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .clean import chrome_reason
 from .copies import aligned_sentences, independent_sources
+from .entities import readable
 from .model import Article, Citation, Claim, CopyRelation, Dispute, Quote
 from .quotes import cue_lemma
 
@@ -218,6 +220,19 @@ def strip_negation(text: str) -> str:
     )
 
 
+# Speakers too vague to hold to a dispute: "officials", "some", "critics" (a named group or a titled person is fine).
+_VAGUE = re.compile(r"^(the |some |many |other |several |unnamed |anonymous )*(officials?|sources?|people|critics|"
+                    r"analysts|observers|experts|reports?|media|others|some|many|they|he|she|it|we|i|you)$", re.I)
+
+
+def _identifiable(q: Quote) -> bool:
+    """Whether a statement's speaker is someone a reader can hold to it: a resolved entity, a name, or a title."""
+    if q.speaker:
+        return True
+    name = (q.speaker_name or "").strip()
+    return bool(name) and not _VAGUE.match(name)
+
+
 def _non_answer(doc: Doc) -> bool:
     """Whether a sentence only reports that someone did not answer ("Petrov did not address the reports",
     "the officials declined to comment"): nothing is asserted about the world, so it is no claim."""
@@ -229,17 +244,30 @@ def _non_answer(doc: Doc) -> bool:
     )
 
 
+def _within(sentence: str, quote: str) -> bool:
+    """Whether a sentence's words (outside its quotation marks) are part of a quotation's text."""
+    words = sentence.strip(' "\'').strip()
+    return len(words) > 10 and words in quote
+
+
 def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[str, int]]) -> list[_Cand]:
     from . import nlp
+
+    by_article = {a.id: a for a in articles}
 
     parses = nlp.parse(articles)
     by_sentence: dict[tuple[str, int], list[Quote]] = {}
     for q in quotes:
         by_sentence.setdefault((q.article, q.sentence), []).append(q)
+    # A direct quotation that runs over several sentences is its speaker's words in each of them, not a
+    # proposition the story asserts (and not something its own speaker can dispute).
+    quoted = {(q.article, s) for q in quotes if q.kind == "direct" and q.article in by_article
+              for s in range(q.sentence + 1, len(by_article[q.article].sentences))
+              if _within(by_article[q.article].sentences[s], q.text)}
     cands: list[_Cand] = []
     for a in articles:
         for s, doc in enumerate(parses[a.id]):
-            if (a.id, s) in skip:
+            if (a.id, s) in skip or (a.id, s) in quoted:
                 continue
             here = by_sentence.get((a.id, s), [])
             direct = sum(len(q.text) for q in here if q.kind == "direct")
@@ -297,11 +325,16 @@ def find_claims(
     from . import embed, nlp
 
     copies = list(copies)
+    # Only English articles are parsed: the English model reads any other language as junk.
+    articles = [a for a in articles if readable(a)]
     by_id = {a.id: a for a in articles}
+    quotes = [q for q in quotes if q.article in by_id]
     parses = nlp.parse(articles)
     denials: list[_Denial] = []
     for q in quotes:
-        rel = denial_relation(q, parses[q.article][q.sentence]) if q.article in by_id else None
+        if q.article not in by_id or not _identifiable(q) or chrome_reason(by_id[q.article].sentences[q.sentence]):
+            continue  # a dispute is someone's statement in the news, never a caption or a video title
+        rel = denial_relation(q, parses[q.article][q.sentence])
         if rel is not None:
             denials.append(_Denial(q, *rel))
     skip = {(d.quote.article, d.quote.sentence) for d in denials if d.strong or d.quote.kind == "reported"}

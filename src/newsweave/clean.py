@@ -25,6 +25,11 @@ _COMPAT = re.compile(r"[\ufb00-\ufb4f\uff01-\uff5e\u2000-\u200a\u202f\u205f\u300
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\ufeff]")
 
 
+# spaCy's tokenizer peels punctuation off a token one mark at a time, rescanning the rest each time: a run
+# of 8,000 quotation marks took 27 s, 50,000 would take hours. No wording has a longer run than this.
+_PUNCT_RUN = re.compile(r"[^\w\s]{101,}")
+
+
 def normalize(text: str) -> str:
     """NFC, straight quotes, no control characters, single spaces, paragraphs kept as blank lines."""
     # NFC keeps the wording as written ("1/2" stays "½", "km²" stays); only ligatures, full-width
@@ -34,6 +39,7 @@ def normalize(text: str) -> str:
     text = _CONTROL.sub("", text)
     text = text.translate(str.maketrans(_QUOTES))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2026", "...")
+    text = _PUNCT_RUN.sub(lambda m: m.group()[:100], text)
     lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n")]
     return "\n".join(lines).strip()
 
@@ -52,7 +58,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         r"log ?in to (comment|reply)|cancel reply|your email address will not be published|"
         r"required fields are marked|save my name, email|notify me of)", re.I)),
     ("navigation", re.compile(
-        r"^(previous (article|post|story)|next (article|post|story)|read (more|next|also)\b|"
+        r"^(previous (article|post|story)|next (article|post|story)|"
         r"related (articles?|posts?|stories)|most (popular|read|viewed)|latest (posts?|news|stories)|"
         r"to top|back to top|skip to content|home ?[»>|/]|you may also like|recommended( for you)?|"
         r"trending( now)?|more from|see also|continue reading|tags?:|filed under|categor(y|ies):)", re.I)),
@@ -63,6 +69,22 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         r"follow us|subscribe|sign up for|join our newsletter|get the latest|download our app|"
         r"advertisement$|sponsored( content)?$|copyright|\u00a9|all rights reserved)", re.I)),
     ("about-author", re.compile(r"^(about the author|author bio|written by\b|posted by\b)", re.I)),
+    ("read-more", re.compile(r"^(read (more|next|also|the full (story|article))|more on this story|related:|"
+                             r"\w+ more:)", re.I)),
+    # Picture and video furniture: credits, captions, icons (their wording comes from the page, not the story).
+    ("photo-credit", re.compile(
+        r"^(photo(graph)?|image|picture|pic|credit|video|source|illustration)( credit)?s?\s*:\s*\S|"
+        r"^\(?(AP|AFP|Reuters|EPA|Getty|AAP|Xinhua|PA)( Photo| Images)?\)?$|"
+        r"^[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*/\s*(AP|AFP|Reuters|EPA|Getty|AAP|Xinhua|Bloomberg|"
+        r"Shutterstock|Alamy|Sipa|PA|NurPhoto|Anadolu|Zuma|Pool)[\w /-]{0,30}$|"
+        r"\((AP|AFP|Reuters|EPA)? ?(Photo|Pool photo|Picture|Image)s?( by)? ?[/:]? ?[^)]{0,60}\)$|"
+        r"\b(Getty Images|Shutterstock|AP Photo|AFP via Getty|Reuters/[A-Z])", re.I)),
+    ("caption", re.compile(
+        r"^(camera ?icon|image caption|media caption|video caption|caption:|file (photo)?\s*[-:\u2013\u2014]|"
+        r"watch:|listen:|play video|click to (play|enlarge|expand)|enlarge this image|hide caption|"
+        r"toggle caption|show caption)|"
+        r",\s*(\(?(left|right|center|centre|middle|front|rear|back|top|bottom)( (left|right|centre|center|rear|"
+        r"front|row))?|(second |third )?from (left|right)|left to right)\)?\s*,", re.I)),
     ("code-error", re.compile(
         r"((warning|notice|fatal error|parse error|deprecated)\s*:.*\bon line \d+|"
         r"\bundefined (variable|index|offset)\b|\.php\b|/home/\w+/|/public_html/|"
@@ -74,6 +96,33 @@ _VERB_HINT = re.compile(
     r"said|says|told|asked|\w+ed|\w+s)\b", re.I)
 _READER = re.compile(r"\b(our|your|you|us)\b", re.I)
 _BYLINE = re.compile(r"^(?i:by)\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})\s*[:,|-]\s*", re.U)
+
+
+# A video's title and running time ("Taiwan rejects China's reunification plans 01:48"), as pages that embed
+# players print them, sometimes run into the next paragraph. A clock time is not a running time ("at 10:30 a.m.").
+_RUNNING_TIME = re.compile(
+    r"^(?P<title>[^.!?]{0,160}?)\s*(?<![\d:])(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?![\d:])"
+    r"(?!\s*(a\.?m\b|p\.?m\b|h\b|hrs?\b|gmt|utc|et\b|[ecmp][sd]t\b|bst|cet|local|uhr|o'clock))\s*(?P<rest>.*)$", re.I)
+_CLOCK_WORDS = frozenset("at by from until till to before after around about since between and or than of".split())
+
+
+def split_running_time(line: str) -> tuple[str, str] | None:
+    """(video title with its running time, the rest of the line) when the line opens with one, else None."""
+    m = _RUNNING_TIME.match(line)
+    if not m:
+        return None
+    title = m.group("title")
+    last = title.rsplit(" ", 1)[-1].lower() if title else ""
+    if last in _CLOCK_WORDS or (title and title[-1] in ",;("):
+        return None
+    rest = m.group("rest")
+    if rest and not (rest[:1].isupper() or rest[:1] in "\"'"):  # "... 3:15 into the game": a phrase goes on
+        return None
+    return line[: m.end("time")].strip(), rest
+
+
+_READ_MORE_TAIL = re.compile(r"(?<=[.!?\"'])\s*read (more|full (story|article))\W*$", re.I)
+_NO_WORDS = re.compile(r"^[-*|\u2022\u00b7_=~#\u2013\u2014]+$|^!\[[^\]]*\]\([^)]*\)$")
 
 
 @dataclass
@@ -114,7 +163,7 @@ def score_line(
         m = pattern.search(line)
         if not m:
             continue
-        if reason == "code-error":
+        if reason in ("code-error", "photo-credit", "caption", "read-more"):
             weight = 1.2
         elif sentence_like:
             # A cue inside prose is weak evidence, unless the line sits outside the body and talks to the
@@ -142,6 +191,22 @@ def score_line(
     if at_edge:
         total += 0.3
     return total, max(evidence)[1]
+
+
+_CHROME = frozenset({"photo-credit", "caption", "read-more", "code-error"})
+
+
+def chrome_reason(line: str) -> str | None:
+    """Why a line is page chrome whatever its place on the page (a credit, a caption, a video title with its
+    running time, "Read more"), else None. Stages that read stored text use it to never take such a line as news."""
+    if _NO_WORDS.match(line):
+        return "no-words"
+    if split_running_time(line) is not None:
+        return "video-title"
+    for reason, pattern in _CUES:
+        if reason in _CHROME and pattern.search(line):
+            return reason
+    return None
 
 
 _NAME_IS = re.compile(r"^([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})\s*(?:[,\u2013\u2014-]\s*)?"
@@ -205,6 +270,17 @@ def clean_text(text: str, *, title: str | None = None, outlet_lines: Iterable[st
     found_title = title
     keep: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
+        if line and _NO_WORDS.match(line):  # "-", "![]()": layout, no words
+            removed.append(Removal(line, "no-words"))
+            line = ""
+        video = split_running_time(line) if line else None
+        if video is not None:
+            removed.append(Removal(video[0], "video-title"))
+            line = video[1]
+        tail = _READ_MORE_TAIL.search(line) if line else None
+        if tail is not None and tail.start() > 0:  # "... were candid. Read more": the link, not the sentence
+            removed.append(Removal(tail.group().strip(), "read-more"))
+            line = line[: tail.start()]
         if not line:
             keep.append((i, ""))
             continue
@@ -263,33 +339,83 @@ _ABBREVIATIONS = (
     "Pvt. Sgt. Supt. Jan. Feb. Mar. Apr. Jun. Jul. Aug. Sep. Sept. Oct. Nov. Dec.").split()
 
 
-@lru_cache(maxsize=1)
-def _sentencizer():  # noqa: ANN202 - spaCy Language
+@lru_cache(maxsize=16)
+def _sentencizer(language: str = "en"):  # noqa: ANN202 - spaCy Language
     import spacy
 
-    # spaCy's tokenizer knows abbreviations ("U.S.", "Mr.") so the rule-based sentencizer does not split
-    # on them; it runs at tens of thousands of sentences a second, unlike a parser.
-    nlp = spacy.blank("en")
-    for abbr in _ABBREVIATIONS:
-        for form in {abbr, abbr.upper(), abbr.lower()}:
-            nlp.tokenizer.add_special_case(form, [{"ORTH": form}])
+    # spaCy's tokenizer of each language knows its abbreviations ("U.S.", "Mr.", German "z. B." and ordinals
+    # such as "13." in "Montag, den 13. März") so the rule-based sentencizer does not split on them; its
+    # punctuation list knows "。" and "！". It runs at tens of thousands of sentences a second, unlike a parser.
+    try:
+        nlp = spacy.blank(language)
+    except (ImportError, KeyError, ValueError):  # a language spaCy has no rules for: its multilingual rules
+        nlp = spacy.blank("xx")
+    if language == "en":
+        for abbr in _ABBREVIATIONS:
+            for form in {abbr, abbr.upper(), abbr.lower()}:
+                nlp.tokenizer.add_special_case(form, [{"ORTH": form}])
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def language_of(paragraphs: list[str]) -> str:
+    """ISO 639-1 code of a text's language: by script for text without spaces, else by the word-based detector."""
+    sample = "\n".join(paragraphs)[:2000]
+    # Text without spaces between words is told by its script (the word-based detector needs spaces).
+    if _KANA.search(sample):
+        return "ja"
+    if _HANGUL.search(sample):
+        return "ko"
+    if len(_HAN.findall(sample)) > 0.3 * len(sample.replace(" ", "")):
+        return "zh"
+    from .ingest import detect_language  # the detector lives with ingest, which imports this module
+
+    return detect_language(sample) or "en"
 
 
 _ORPHAN = re.compile(r'^["\')\].,;:]+$|^\.\.+$')
 
 
-def split_sentences(paragraphs: list[str]) -> tuple[list[str], list[int]]:
-    """Sentences of each paragraph, and the paragraph index of each sentence.
+# Bounds on what a sentence can be: a run of text longer than this (a table dumped as one line, a
+# 20,000-token "sentence") is cut at spaces into pieces of at most this size, so every later stage parses
+# sentences of bounded length; a paragraph is fed to the sentencizer in chunks well under spaCy's max_length.
+MAX_SENTENCE_CHARS = 1500
+_CHUNK_CHARS = 100_000
+
+
+def _pieces(text: str, limit: int) -> list[tuple[int, int]]:
+    """(start, end) slices of `text` of at most `limit` characters, cut at the last space before it."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit)
+        end = cut if cut > start else start + limit
+        out.append((start, end))
+        start = end
+    out.append((start, len(text)))
+    return out
+
+
+def split_sentences(paragraphs: list[str], language: str | None = None) -> tuple[list[str], list[int]]:
+    """Sentences of each paragraph, and the paragraph index of each sentence, split by the rules of the
+    text's language (ISO 639-1; detected when not given).
 
     Every sentence is a slice of its paragraph (spans are merged, never re-joined), so citing a sentence
-    always quotes the text exactly.
+    always quotes the text exactly. No sentence is longer than `MAX_SENTENCE_CHARS`.
     """
-    nlp = _sentencizer()
+    if not paragraphs:
+        return [], []
+    nlp = _sentencizer((language or language_of(paragraphs)).lower()[:2])
     sentences: list[str] = []
     para_of: list[int] = []
-    for p_idx, doc in enumerate(nlp.pipe(paragraphs, batch_size=64)):
+    chunks = [(p_idx, paragraph[a:b]) for p_idx, paragraph in enumerate(paragraphs)
+              for a, b in _pieces(paragraph, _CHUNK_CHARS)]
+    for (p_idx, _), doc in zip(chunks, nlp.pipe((c for _, c in chunks), batch_size=64), strict=True):
         text = doc.text
         spans: list[list[int]] = []
         for sent in doc.sents:
@@ -311,8 +437,9 @@ def split_sentences(paragraphs: list[str]) -> tuple[list[str], list[int]]:
                     start -= 1
             spans.append([start, end])
         for start, end in spans:
-            sentence = text[start:end].strip()
-            if sentence:
-                sentences.append(sentence)
-                para_of.append(p_idx)
+            for a, b in _pieces(text[start:end], MAX_SENTENCE_CHARS):
+                sentence = text[start + a:start + b].strip()
+                if sentence:
+                    sentences.append(sentence)
+                    para_of.append(p_idx)
     return sentences, para_of

@@ -26,7 +26,7 @@ from . import stories as stories_stage
 from .ingest import MAX_BYTES, IngestReport, InputError, JsonFields, read_stdin
 from .pipeline import Options
 from .render import count
-from .workspace import DEFAULT_DIR
+from .workspace import DEFAULT_DIR, WorkspaceBusy
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn a pile of news reports into one "
                   "trustworthy, sourced account per story.")
@@ -128,6 +128,9 @@ def run(
     words: Annotated[int | None, typer.Option(help="Summary length in words (instead of sentences).")] = None,
     writer: Annotated[str, typer.Option(help="extractive (default) or llm.")] = "extractive",
     llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint for --writer llm.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Analyse stories on a local Dask cluster of N processes.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Analyse stories on an existing Dask cluster "
+                                                       "(tcp://HOST:PORT).")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Ingest INPUTs (if any), run every stage, and write the brief."""
@@ -135,7 +138,8 @@ def run(
     if sample:
         paths.append(str(api.sample_corpus()))
     ws_path = workspace or out_dir / "workspace"
-    options = Options(sentences=sentences, words=words, writer=writer, llm_url=llm_url)
+    options = Options(sentences=sentences, words=words, writer=writer, llm_url=llm_url, workers=workers,
+                      scheduler=scheduler)
     failed = False
     with api.open_workspace(ws_path) as ws:
         if paths:
@@ -153,6 +157,8 @@ def run(
 
             brief = api.run(ws, options, on_step=on_step)
         written = api.write_brief(brief, out_dir)
+    for note in brief.notes:
+        err.print(f"[yellow]note[/] {escape(note)}", soft_wrap=True)
     if not quiet:
         err.print(f"{count(len(brief.articles), 'article')}, {count(len(brief.stories), 'story', 'stories')}")
     out.print(f"brief written to {written['html']}\n  also {written['md']} and {written['json']}")
@@ -211,17 +217,15 @@ def _span(start: str | None, end: str | None) -> str:
 @app.command()
 def serve(
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
-    brief: Annotated[Path | None, typer.Option(help="A brief.json to show (default: computed from the "
-                                                      "workspace).")] = None,
+    brief: Annotated[Path | None, typer.Option(help="A brief.json to show first (default: computed from the "
+                                                      "workspace in the background).")] = None,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765,
 ) -> None:
-    """Open the local web app over a workspace and its brief (127.0.0.1 only)."""
+    """Open the local web app over a workspace (127.0.0.1 only); it keeps up with articles added meanwhile."""
     from . import web
 
-    if brief is None:
-        err.print("computing the brief from the workspace (--brief BRIEF.json shows one already written)")
     try:
-        application = web.create_app(workspace, brief)
+        application = web.create_app(workspace, brief, live=True)
     except (FileNotFoundError, ValueError) as e:
         err.print(f"cannot serve: {escape(str(e))}")
         raise typer.Exit(2) from None
@@ -231,16 +235,36 @@ def serve(
 
 @app.command("search")
 def search(query: str, workspace: WorkspaceOpt = Path(DEFAULT_DIR), limit: int = 20) -> None:
-    """Full-text search over the workspace (SQLite FTS5 syntax)."""
+    """Search the articles: words as written, "an exact phrase", a OR b, -word to leave out."""
+    from .search import QueryError
+
     with api.open_workspace(workspace) as ws:
         try:
-            ids = ws.search(query, limit)
-        except Exception as e:  # FTS5 syntax errors come as sqlite3.OperationalError
-            err.print(f"bad query: {e}")
+            results = ws.search(query, limit)
+        except QueryError as e:
+            err.print(f"cannot search: {escape(str(e))}")
             raise typer.Exit(2) from None
-        for a in ws.articles(ids):
-            out.print(f"{a.id}  {a.outlet or '—'}  {(a.title or a.sentences[0])[:80]}", markup=False)
+    if results is None:
+        err.print("nothing to search for: give one or more words")
+        raise typer.Exit(2)
+    for h in results.hits:
+        where = f"#s{h.sentence}" if h.sentence is not None else ""
+        text = "".join(t for t, _ in h.snippet)
+        out.print(f"{h.id}{where}  {h.outlet or '—'}  {(h.title or '')[:70]}\n    {text}", markup=False,
+                  highlight=False, soft_wrap=True)
+    if results.suggestion:
+        err.print(f"did you mean: {escape(results.suggestion)}")
+    if not results.hits:
+        err.print("no articles match")
 
 
 def main() -> None:  # pragma: no cover - entry point
-    app()
+    try:
+        app()
+    except WorkspaceBusy as e:  # another process holds the workspace: one line, not a traceback
+        err.print(escape(str(e)), soft_wrap=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":  # `python -m newsweave.cli ...`
+    main()

@@ -611,11 +611,15 @@ def candidates(articles: list[Article], docs: list[_Doc], exact_of: list[int],
             flat = np.concatenate(tri)
             rare_flat = ~_member(flat, common_tri)
             bounds = np.cumsum([0] + [len(t) for t in tri])
+            # A window an article repeats is signed once: a text repeating a few sentences would otherwise put
+            # thousands of its own windows in one bucket, and pairing them all is quadratic.
+            seen: set[bytes] = set()
             for first in range(0, max(1, len(tri) - _WINDOW + _STRIDE), _STRIDE):
                 lo, hi = bounds[first], bounds[min(first + _WINDOW, len(tri))]
                 rare = np.unique(flat[lo:hi][rare_flat[lo:hi]])
                 values = rare if len(rare) >= 3 else np.unique(flat[lo:hi])  # a much-copied text: keep all
-                if len(values) >= 3:
+                if len(values) >= 3 and values.tobytes() not in seen:
+                    seen.add(values.tobytes())
                     windows.append(values)
                     owner.append(i)
         if windows:
@@ -711,6 +715,14 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
         fresh[key] = v
 
     verdicts: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def keep_better(i: int, j: int, v: dict[str, Any] | None) -> None:
+        """An aligned verdict replaces a verbatim one only when it covers clearly more (the same rule whether
+        the aligned verdict is fresh or cached, so a second run gives the same relations as the first)."""
+        old = verdicts.get((i, j))
+        if v is not None and (old is None or max(v["ab"], v["ba"]) > max(old["ab"], old["ba"]) + 0.2):
+            verdicts[(i, j)] = v
+
     for i, j in sorted(cands.verbatim):
         v = _verdict_verbatim(docs[i], docs[j], cands.stock_trigrams, cands.stock_names)
         if v is not None:
@@ -724,8 +736,7 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
                 continue
             hit, v = cached(i, j)
             if hit:
-                if v is not None:
-                    verdicts[(i, j)] = v
+                keep_better(i, j, v)
                 continue
             pre = None
             if kind == "rewrite":
@@ -765,9 +776,7 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
                               piece_sims)
             v = _verdict_aligned(docs[i], docs[j], sims, kind, pre)
             remember(i, j, v)
-            old = verdicts.get((i, j))
-            if v is not None and (old is None or max(v["ab"], v["ba"]) > max(old["ab"], old["ba"]) + 0.2):
-                verdicts[(i, j)] = v
+            keep_better(i, j, v)
     for (i, j), v in sorted(verdicts.items()):
         relations.append(_relation(articles[i], articles[j], v, order))
     relations.sort(key=lambda r: (order[r.of], order[r.article]))

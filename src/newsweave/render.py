@@ -276,6 +276,8 @@ def to_markdown(doc: dict[str, Any]) -> str:
     out: list[str] = ["# newsweave brief", "", f"Generated {_md(doc['generated_at'])}; "
                       f"{count(len(doc['articles']), 'article')}, {count(len(doc['stories']), 'story', 'stories')}. "
                       "Citations [A1:3] name an article (see Sources) and a sentence number (from 0).", ""]
+    if doc.get("notes"):
+        out += ["**Not everything could be done:**", ""] + [f"- {_md(n)}" for n in doc["notes"]] + [""]
     for s in doc["stories"]:
         out += _md_story(s, arts, short)
     return "\n".join(out)

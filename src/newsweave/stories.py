@@ -1220,22 +1220,32 @@ def assign_stories(workspace: Workspace, articles: list[Article],
     """Assign the articles not yet in a story (online; earlier assignments stay) and return all stories."""
     config = config or Config()
     _ensure_schema(workspace)
-    conn = workspace.conn
+    new = _not_assigned(workspace, articles)
+    if new:
+        feats = extract(new, config)  # the slow part, outside the write lock
+        # Another process (a second ingest) may have assigned some of them meanwhile: what is left is
+        # decided and written in one write transaction, on the state that process committed.
+        with workspace.transaction():
+            left = {a.id for a in _not_assigned(workspace, new)}
+            if left:
+                rows = [i for i, aid in enumerate(feats.ids) if aid in left]
+                _assign_new(workspace, [a for a in new if a.id in left],
+                            feats if len(rows) == len(feats.ids) else feats.take(rows), config)
+    return stories_of(workspace)
+
+
+def _not_assigned(workspace: Workspace, articles: list[Article]) -> list[Article]:
     done = set()
     ids = [a.id for a in articles]
     for start in range(0, len(ids), 500):
         chunk = ids[start: start + 500]
         q = f"SELECT article_id FROM story_member WHERE article_id IN ({','.join('?' * len(chunk))})"
-        done.update(r[0] for r in conn.execute(q, chunk))
-    new = list({a.id: a for a in articles if a.id not in done}.values())
-    if new:
-        _assign_new(workspace, new, config)
-    return stories_of(workspace)
+        done.update(r[0] for r in workspace.conn.execute(q, chunk))
+    return list({a.id: a for a in articles if a.id not in done}.values())
 
 
-def _assign_new(workspace: Workspace, new: list[Article], config: Config) -> None:
+def _assign_new(workspace: Workspace, new: list[Article], feats: _Features, config: Config) -> None:
     conn = workspace.conn
-    feats = extract(new, config)
     row = conn.execute("SELECT data FROM story_state WHERE key='idf'").fetchone()
     idf = _Idf.load(row[0]) if row else _Idf()
     feats.weigh(idf)

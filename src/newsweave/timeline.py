@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from . import embed, nlp
 from .copies import aligned_sentences
+from .entities import readable
 from .model import Article, Citation, CopyRelation, TimelineEntry
 
 if TYPE_CHECKING:
@@ -47,14 +48,49 @@ def _month_number(word: str) -> int:
     return next(i + 1 for i, m in enumerate(_MONTHS) if m.startswith(w[:3]))
 
 
+def _precise(when: datetime, period: str | None) -> tuple[str, str]:
+    precision = period if period in ("week", "month", "year") else "day"
+    if precision == "month":
+        when = when.replace(day=1)
+    elif precision == "year":
+        when = when.replace(month=1, day=1)
+    return when.strftime("%Y-%m-%d"), precision
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
 @lru_cache(maxsize=4096)
-def resolve(expression: str, published: str | None, future: bool = False) -> tuple[str | None, str] | None:
+def _resolve_in(expression: str, language: str) -> tuple[str | None, str] | None:
+    """A date written in another language, by dateparser's rules for it ("13. März 2023", "März 2023",
+    "2023年3月10日"). Only dates that give their year: the tense that would place "am Montag" is not read here."""
+    from dateparser.date import DateDataParser
+
+    if not _YEAR.search(expression) or not re.search(r"[^\W\d_]", expression):
+        return None  # a bare year is a number as often as a date; a date names a month or a day too
+    try:
+        data = DateDataParser(languages=[language], settings={
+            "RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"}).get_date_data(expression)
+    except ValueError:  # a language dateparser does not know
+        return None
+    if data is None or data.date_obj is None:
+        return None
+    return _precise(data.date_obj, data.period)
+
+
+@lru_cache(maxsize=4096)
+def resolve(expression: str, published: str | None, future: bool = False,
+            language: str = "en") -> tuple[str | None, str] | None:
     """(YYYY-MM-DD or None, precision) for a date expression as written, or None when it is not a point
     in time (a duration such as "five months"). Relative expressions without a publication date, and
-    month-day dates without a year or publication date, resolve to (None, precision): undated."""
+    month-day dates without a year or publication date, resolve to (None, precision): undated.
+    Expressions in another language than English are read by that language's rules (absolute dates only)."""
     from dateparser.date import DateDataParser
     from dateparser.search import search_dates
     from dateutil.relativedelta import relativedelta
+
+    if language != "en":
+        return _resolve_in(expression, language)
 
     text = re.sub(r"['\u2019]s\b", "", expression.lower()).strip()
     absolute, relative = bool(_ABSOLUTE.search(text)), bool(_RELATIVE.search(text))
@@ -96,12 +132,7 @@ def resolve(expression: str, published: str | None, future: bool = False) -> tup
     if base is not None and not has_year and not re.search(r"\b(?:next|coming)\b", text) \
             and when > base + timedelta(days=60):
         when = when - relativedelta(years=1)  # "December 26" in a March article is last December
-    precision = period if period in ("week", "month", "year") else "day"
-    if precision == "month":
-        when = when.replace(day=1)
-    elif precision == "year":
-        when = when.replace(month=1, day=1)
-    return when.strftime("%Y-%m-%d"), precision
+    return _precise(when, period)
 
 
 def speaks_of_future(span: Span) -> bool:
@@ -161,12 +192,38 @@ def _events(article: Article, docs: list) -> list[TimelineEntry]:  # noqa: ANN00
     return out
 
 
+def _foreign_events(article: Article) -> list[TimelineEntry]:
+    """Dated sentences of an article the English parser cannot read: dateparser finds and reads the dates
+    by the article's language."""
+    from dateparser.search import search_dates
+
+    out = []
+    for i, sentence in enumerate(article.sentences):
+        if not _YEAR.search(sentence):
+            continue
+        try:
+            found = search_dates(sentence, languages=[article.language],
+                                 settings={"RETURN_AS_TIMEZONE_AWARE": False}) or []
+        except ValueError:  # a language dateparser does not know
+            return []
+        dated = [(expr, r) for expr, _ in found if (r := _resolve_in(expr.strip(" ,."), article.language))]
+        if dated:
+            rank = {"day": 0, "week": 1, "month": 2, "year": 3}
+            expr, (when, precision) = min(dated, key=lambda d: rank[d[1][1]])
+            out.append(TimelineEntry(when, sentence, article.id, i, expression=expr.strip(" ,."),
+                                     precision=precision))
+    return out
+
+
 def build_timeline(articles: list[Article], copies: Iterable[CopyRelation] = ()) -> list[TimelineEntry]:
     """Dated events of the articles, oldest first and undated last; one entry per event across articles
     (the others that report it are in `also`). A sentence the copy relations align with a kept one is
-    that entry too, however far a spun rewrite's words drifted."""
-    parses = nlp.parse(articles)
-    events = [e for a in articles for e in _events(a, parses[a.id])]
+    that entry too, however far a spun rewrite's words drifted. Articles in other languages than English
+    are not parsed by the English model; their dates are read by their language's rules."""
+    english = [a for a in articles if readable(a)]
+    parses = nlp.parse(english)
+    events = [e for a in english for e in _events(a, parses[a.id])]
+    events += [e for a in articles if not readable(a) for e in _foreign_events(a)]
     if not events:
         return []
     by_id = {a.id: a for a in articles}

@@ -2,25 +2,42 @@
 
 Writes are transactions (ingest groups a batch of articles and the inputs they finish into one), so a
 run killed at any point leaves every committed article intact and the next run resumes where it stopped.
-Stages keep their results in their own tables, created on first use with `ensure_schema`, and cache
-per-text analyses in `analysis` (keyed by the text hash, so an exact copy reuses its original's analysis).
+Stages keep their results in their own tables, created on first use with `ensure_schema`; the pipeline stores
+each story's analysis in `story_analysis` (with a fingerprint of what it was computed from).
+
+Several processes may use one workspace at once (two ingests, a web app reading while a run writes): reads
+never wait (WAL), and every write takes the write lock with `BEGIN IMMEDIATE`, waiting for another process's
+transaction up to `lock_wait` seconds (env NEWSWEAVE_LOCK_WAIT, default 600) before `WorkspaceBusy`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from . import search as search_mod
 from .clean import normalize
 from .model import Article
 
 DEFAULT_DIR = ".newsweave"
 DB_NAME = "workspace.sqlite"
+LOCK_WAIT = 600.0  # seconds a write waits for another process's transaction (an ingest's story assignment)
+_T = TypeVar("_T")
+
+
+class WorkspaceBusy(RuntimeError):
+    """Another process held the workspace's write lock for longer than the wait allowed."""
+
+
+def _busy(e: sqlite3.OperationalError) -> bool:
+    return "locked" in str(e) or "busy" in str(e)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -65,11 +82,16 @@ CREATE TABLE IF NOT EXISTS outlet_lines (
     n INTEGER NOT NULL,
     PRIMARY KEY (outlet, line)
 );
-CREATE TABLE IF NOT EXISTS analysis (
-    text_hash TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (text_hash, stage)
+CREATE TABLE IF NOT EXISTS embeddings (
+    key TEXT NOT NULL,
+    model TEXT NOT NULL,
+    vec BLOB NOT NULL,
+    PRIMARY KEY (key, model)
+);
+CREATE TABLE IF NOT EXISTS story_analysis (
+    story_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -82,19 +104,33 @@ CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
 END;
 """
 
+# Beside the word index: the trigram index finds a word inside a run of Chinese or Japanese characters,
+# which the word index keeps as one token. Added (and filled) on open when missing, so older workspaces work.
+_TRIGRAM = (
+    "CREATE VIRTUAL TABLE articles_tri USING fts5(title, clean_text, content='articles', content_rowid='seq', "
+    "tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS articles_tri_insert AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_tri(rowid, title, clean_text) VALUES (new.seq, new.title, new.clean_text); END",
+    "INSERT INTO articles_tri(articles_tri) VALUES ('rebuild')",
+)
+
 
 class Workspace:
     """A folder holding `workspace.sqlite`. Open with `Workspace(path)`; close with `.close()` or `with`."""
 
-    def __init__(self, path: str | Path = DEFAULT_DIR) -> None:
+    def __init__(self, path: str | Path = DEFAULT_DIR, lock_wait: float | None = None) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.db_path = self.path / DB_NAME
-        self.conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        self.lock_wait = lock_wait if lock_wait is not None else float(os.environ.get("NEWSWEAVE_LOCK_WAIT",
+                                                                                      LOCK_WAIT))
+        # SQLite's own busy wait is kept short: the retries below bound the whole wait and can say so.
+        self.conn = sqlite3.connect(self.db_path, timeout=min(5.0, self.lock_wait), isolation_level=None)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        self._retry(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(_SCHEMA)
+        self.ensure_schema(_SCHEMA)
+        self._ensure_trigram()
 
     def __enter__(self) -> Workspace:
         return self
@@ -104,6 +140,20 @@ class Workspace:
 
     def close(self) -> None:
         self.conn.close()
+
+    def _retry(self, attempt: Callable[[], _T]) -> _T:
+        """`attempt()` again while the database is locked by another process, up to `lock_wait` seconds."""
+        deadline = time.monotonic() + self.lock_wait
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as e:
+                if not _busy(e):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WorkspaceBusy(f"workspace {self.path} is busy: another newsweave process kept it "
+                                        f"locked for over {self.lock_wait:g} s; try again when it ends") from None
+            time.sleep(0.05 + random.random() * 0.2)  # jitter: two waiting processes do not retry in step
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -118,7 +168,7 @@ class Workspace:
                 raise
             self.conn.execute("RELEASE nested")
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self.conn
         except BaseException:
@@ -127,8 +177,8 @@ class Workspace:
         self.conn.execute("COMMIT")
 
     def ensure_schema(self, sql: str) -> None:
-        """Create a stage's own tables (idempotent SQL: CREATE ... IF NOT EXISTS)."""
-        self.conn.executescript(sql)
+        """Create a stage's own tables (idempotent SQL: CREATE ... IF NOT EXISTS, so a retry is safe)."""
+        self._retry(lambda: self.conn.executescript(sql))
 
     # -- articles ---------------------------------------------------------------------------------
 
@@ -168,7 +218,8 @@ class Workspace:
 
     def add_source(self, article_id: str, source: str) -> None:
         """Remember another place the same article was read from."""
-        self.conn.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (article_id, source))
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO article_sources VALUES (?, ?)", (article_id, source))
 
     def has_article(self, article_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone() is not None
@@ -205,6 +256,11 @@ class Workspace:
     def article_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles ORDER BY seq")]
 
+    def version(self) -> list[int]:
+        """[number of articles, highest ingest sequence]: changes whenever an article is added or removed."""
+        row = self.conn.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM articles").fetchone()
+        return [row[0], row[1]]
+
     def count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
@@ -212,14 +268,24 @@ class Workspace:
         row = self.conn.execute("SELECT text_hash FROM articles WHERE id=?", (article_id,)).fetchone()
         return row[0] if row else None
 
-    def search(self, query: str, limit: int = 20) -> list[str]:
-        """Article ids matching an FTS5 query, best first."""
-        rows = self.conn.execute(
-            "SELECT a.id FROM articles_fts f JOIN articles a ON a.seq=f.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-            (query, limit),
-        )
-        return [r[0] for r in rows]
+    def _ensure_trigram(self) -> None:
+        """Add the trigram index (for words in scripts without spaces) to a workspace made before it existed."""
+        if search_mod.has_trigram(self.conn):
+            return
+        try:
+            with self.transaction() as c:
+                if not search_mod.has_trigram(c):  # another process may have added it meanwhile
+                    for statement in _TRIGRAM:
+                        c.execute(statement)
+        except sqlite3.OperationalError:  # an SQLite older than 3.34 has no trigram tokenizer
+            return
+
+    def search(self, query: str, limit: int = 20) -> search_mod.Results | None:
+        """Search the articles with the reader's words (see `newsweave.search`); None for an empty query.
+
+        Raises `newsweave.search.QueryError` with a message for the reader when the query cannot be searched.
+        """
+        return search_mod.search(self.conn, query, limit)
 
     # -- inputs (resume) -------------------------------------------------------------------------
 
@@ -230,29 +296,52 @@ class Workspace:
 
     def mark_input(self, key: str, source: str, status: str, detail: str = "") -> None:
         """Record an input's status: only "done" inputs are skipped by the next run."""
-        self.conn.execute(
-            "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)", (key, source, status, detail, time.time())
-        )
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO inputs VALUES (?, ?, ?, ?, ?)",
+                      (key, source, status, detail, time.time()))
 
-    # -- per-text analysis cache and small state -------------------------------------------------
+    # -- stored story analyses and small state -------------------------------------------------
 
-    def get_analysis(self, text_hash: str, stage: str) -> Any | None:
+    def get_story_analysis(self, story_id: str, fingerprint: str) -> Any | None:
+        """A story's stored analysis, if it was computed from what `fingerprint` names."""
         row = self.conn.execute(
-            "SELECT data FROM analysis WHERE text_hash=? AND stage=?", (text_hash, stage)
+            "SELECT data FROM story_analysis WHERE story_id=? AND fingerprint=?", (story_id, fingerprint)
         ).fetchone()
         return json.loads(row[0]) if row else None
 
-    def put_analysis(self, text_hash: str, stage: str, data: Any) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?)", (text_hash, stage, json.dumps(data))
-        )
+    def put_story_analysis(self, story_id: str, fingerprint: str, data: Any) -> None:
+        """Store a story's analysis (one per story: a newer one replaces it)."""
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO story_analysis VALUES (?, ?, ?)",
+                      (story_id, fingerprint, json.dumps(data, ensure_ascii=False)))
+
+    def vectors(self, keys: list[str], model: str) -> dict[str, Any]:
+        """Stored sentence vectors (float32 arrays) of `model` for the text hashes `keys` that have one."""
+        import numpy as np
+
+        out = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start: start + 500]
+            q = f"SELECT key, vec FROM embeddings WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            for k, blob in self.conn.execute(q, [model, *chunk]):
+                out[k] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        return out
+
+    def put_vectors(self, items: dict[str, Any], model: str) -> None:
+        """Keep sentence vectors across runs (float16: half the space, cosines equal to 3 decimals)."""
+        import numpy as np
+
+        with self.transaction() as c:
+            c.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
+                          [(k, model, np.asarray(v, dtype=np.float16).tobytes()) for k, v in items.items()])
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     def set_meta(self, key: str, value: Any) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
 
 
 SHORT_LINE_CHARS = 120

@@ -1,0 +1,165 @@
+"""End-to-end speed of `newsweave run`: fresh, no change, incremental, one big story, and Dask.
+
+    .venv/bin/python bench/pipeline.py ecb              # ECB+ 982 articles, fresh workspace, stage seconds
+    .venv/bin/python bench/pipeline.py aeb              # the 181 AEB web pages (HTML, many languages)
+    .venv/bin/python bench/pipeline.py incremental      # +100 articles into a 10,000-article workspace
+    .venv/bin/python bench/pipeline.py big              # one story of 5,000 articles
+    .venv/bin/python bench/pipeline.py dask             # story analysis on 1 vs 2 local Dask workers
+
+Baselines named in the output, run in the same command: for a fresh run, the same pipeline with the
+stored analyses ignored is the run itself, so the figure is articles/s against the issue's 4.6/s
+measurement; for Dask, one worker against two on the same stories. Data: ../shared/data (skips when absent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from newsweave import api, pipeline
+from newsweave.model import Story
+from newsweave.pipeline import Options
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def ecb_records(times: int = 1) -> list[dict]:
+    rows = [json.loads(line) for line in (DATA / "ecbplus" / "articles.jsonl").open()]
+    out = []
+    for k in range(times):
+        for r in rows:
+            # Repetition with new ids: another outlet for each round, so each round is a new article.
+            out.append({"text": r["text"], "title": r.get("title"), "url": r.get("url"),
+                        "source": f"round{k}" if k else None, "published": r.get("published")})
+    return out
+
+
+def timed_run(ws: api.Workspace, options: Options | None = None) -> tuple[float, dict[str, float], object]:
+    """Seconds of a pipeline run and the seconds of each of its steps."""
+    marks: dict[str, float] = defaultdict(float)
+    last = [time.perf_counter(), ""]
+
+    def on_step(name: str, _done: int, _total: int) -> None:
+        now = time.perf_counter()
+        if last[1]:
+            marks[last[1]] += now - last[0]
+        last[0], last[1] = now, name
+
+    start = time.perf_counter()
+    brief = api.run(ws, options, on_step=on_step)
+    end = time.perf_counter()
+    marks[last[1]] += end - last[0]
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        api.write_brief(brief, out)
+    marks["write brief"] = time.perf_counter() - t0
+    return end - start + marks["write brief"], dict(marks), brief
+
+
+def fresh(name: str, records: list[dict] | None = None, paths: list[str] | None = None) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = api.open_workspace(tmp)
+        t0 = time.perf_counter()
+        report = api.ingest(ws, paths or [], records or [])
+        ingest_s = time.perf_counter() - t0
+        n = len(report.added) + len(report.existing)
+        run_s, marks, _ = timed_run(ws)
+        total = ingest_s + run_s
+        print(f"{name}: {n} articles, fresh workspace: {total:.1f} s = {n / total:.2f} articles/s "
+              f"(issue #13 measured 4.6/s on ECB+, 0.27/s on AEB: "
+              f"ratio {n / total / (4.6 if name == 'ECB+' else 0.27):.2f}x)")
+        print(f"  ingest {ingest_s:.1f} s; " + "; ".join(f"{k} {v:.1f} s" for k, v in marks.items()))
+        again, marks, _ = timed_run(ws)
+        print(f"  no-change run: {again:.2f} s (" + "; ".join(f"{k} {v:.2f} s" for k, v in marks.items()) + ")")
+        print(f"  peak RSS {peak_gb():.2f} GB")
+
+
+def incremental(base: int, added: int) -> None:
+    rounds = -(-(base + added) // 982)
+    records = ecb_records(rounds)[: base + added]
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = api.open_workspace(tmp)
+        t0 = time.perf_counter()
+        api.ingest(ws, [], records[:base])
+        first, _, _ = timed_run(ws)
+        print(f"workspace of {base}: ingest + first run {time.perf_counter() - t0:.0f} s")
+        again, marks, _ = timed_run(ws)
+        print(f"  no-change run: {again:.2f} s (" + "; ".join(f"{k} {v:.2f} s" for k, v in marks.items()) + ")")
+        t0 = time.perf_counter()
+        api.ingest(ws, [], records[base:])
+        ingest_s = time.perf_counter() - t0
+        run_s, marks, _ = timed_run(ws)
+        print(f"  +{added} articles: {ingest_s + run_s:.1f} s to a new brief (ingest {ingest_s:.1f} s; "
+              + "; ".join(f"{k} {v:.1f} s" for k, v in marks.items()) + f"); against the first run {first:.0f} s")
+        print(f"  peak RSS {peak_gb():.2f} GB")
+
+
+def big(n: int) -> None:
+    """One story of `n` articles: ECB+ articles repeated as one story, analysed alone."""
+    records = ecb_records(-(-n // 982))[:n]
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = api.open_workspace(tmp)
+        api.ingest(ws, [], records, )
+        articles = ws.articles()[:n]
+        story = Story(id="s-big", articles=[a.id for a in articles], headline="big")
+        copies = api.find_copies(ws)
+        t0 = time.perf_counter()
+        analysis = pipeline.analyse_story(story, articles, copies, Options())
+        secs = time.perf_counter() - t0
+        b = analysis.brief
+        print(f"one story of {len(articles)} articles: analysed in {secs:.1f} s, peak RSS {peak_gb():.2f} GB "
+              f"(issue goal: <= 120 s, <= 4 GB); {len(b.summary)} summary sentences, {len(b.claims)} claims, "
+              f"{len(b.quotes)} quotes; skipped: {b.skipped or 'nothing'}")
+
+
+def dask(n_articles: int) -> None:
+    records = ecb_records()[:n_articles]
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = api.open_workspace(tmp)
+        api.ingest(ws, [], records)
+        results = {}
+        for workers in (1, 2):
+            ws.conn.execute("DELETE FROM story_analysis")
+            t0 = time.perf_counter()
+            _, marks, brief = timed_run(ws, Options(workers=workers))
+            results[workers] = marks["analysis"]
+            print(f"  {workers} Dask worker(s): analysis {marks['analysis']:.1f} s of {time.perf_counter() - t0:.1f} s")
+        print(f"Dask, {n_articles} ECB+ articles, {len(brief.stories)} stories: 2 workers are "
+              f"{results[1] / results[2]:.2f}x one worker on the story analysis (issue goal >= 1.8x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["ecb", "aeb", "incremental", "big", "dask"])
+    parser.add_argument("--base", type=int, default=10_000)
+    parser.add_argument("--added", type=int, default=100)
+    parser.add_argument("--n", type=int, default=5000)
+    args = parser.parse_args()
+    if not DATA.exists():
+        sys.exit("../shared/data not present: nothing to measure")
+    print(f"bench/pipeline.py {args.what}, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores")
+    if args.what == "ecb":
+        fresh("ECB+", records=ecb_records())
+    elif args.what == "aeb":
+        fresh("AEB", paths=[str(DATA / "aeb" / "html")])
+    elif args.what == "incremental":
+        incremental(args.base, args.added)
+    elif args.what == "big":
+        big(args.n)
+    else:
+        dask(min(args.n, 982))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""The pipeline's bounds and its stored analyses: a stage may fail or run out of time alone, other languages
+are never parsed by English models, a long text is analysed in part, and a run recomputes only what changed."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from brief_fixtures import TEXTS
+
+from newsweave import pipeline
+from newsweave import timeline as timeline_stage
+from newsweave.brief import to_dict, validate
+from newsweave.ingest import ingest
+from newsweave.model import RawDoc
+from newsweave.pipeline import Options
+from newsweave.workspace import Workspace
+
+GERMAN = ("Der Hafen von Veldmar wurde am Montag geschlossen, nachdem ein Tanker 300 Tonnen Lösungsmittel "
+          "in das Hafenbecken verloren hatte. Hafenmeisterin Ilse Brandt sagte, das Leck sei innerhalb von sechs "
+          "Stunden eingedämmt worden. Umweltminister Oskar Lind sagte, Tausende Fische seien gestorben.")
+
+
+def _workspace(tmp_path: Path, *extra: RawDoc) -> Workspace:
+    ws = Workspace(tmp_path / "ws")
+    raws = [RawDoc(source=f"{k}.txt", text=text, title=title, outlet=outlet, published=date)
+            for k, (outlet, date, title, text) in TEXTS.items()]
+    ingest(ws, [], [*raws, *extra])
+    return ws
+
+
+def test_a_failing_stage_is_skipped_and_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_a, **_k):
+        raise ValueError("no such thing")
+
+    monkeypatch.setattr(timeline_stage, "build_timeline", broken)
+    with _workspace(tmp_path) as ws:
+        brief = pipeline.run(ws)
+    story = max(brief.stories, key=lambda s: len(s.story.articles))
+    assert story.timeline == [] and story.summary  # the other stages still ran
+    assert any(line.startswith("timeline skipped (failed: ValueError") for line in story.skipped)
+    flagged = [a for a in brief.articles if "timeline-skipped" in a.flags]
+    assert {a.id for a in flagged} >= set(story.story.articles)
+    assert any("timeline skipped" in n for n in brief.notes)
+    doc = to_dict(brief)
+    assert validate(doc) == [] and doc["notes"] and doc["stories"][0]["skipped"] is not None
+
+
+def test_a_stage_past_its_deadline_is_stopped_and_tried_again_next_run(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def endless(*_a, **_k):
+        while True:
+            time.sleep(0.01)
+
+    real = timeline_stage.build_timeline
+    monkeypatch.setattr(timeline_stage, "build_timeline", endless)
+    options = Options(stage_seconds=0.5, sentence_seconds=0.0)
+    with _workspace(tmp_path) as ws:
+        start = time.monotonic()
+        brief = pipeline.run(ws, options)
+        assert time.monotonic() - start < 120
+        assert any("timeline skipped (over its 0.5 s bound)" in n for n in brief.notes)
+        assert any("timeline-skipped" in a.flags for a in brief.articles)
+        # A timed-out analysis is not stored: with the stage working again, the next run completes it.
+        monkeypatch.setattr(timeline_stage, "build_timeline", real)
+        again = pipeline.run(ws)
+    assert not again.notes and all(s.timeline for s in again.stories if len(s.story.articles) > 1)
+
+
+def test_other_languages_are_kept_but_not_parsed_by_english_models(tmp_path: Path) -> None:
+    german = RawDoc(source="de.txt", text=GERMAN, title="Hafen von Veldmar geschlossen", language="de",
+                    published="2023-05-16")
+    with _workspace(tmp_path, german) as ws:
+        brief = pipeline.run(ws)
+    de = next(a for a in brief.articles if a.language == "de")
+    assert "not-analysed" in de.flags
+    for s in brief.stories:
+        cited = {c.article for x in s.summary for c in x.citations} | {q.article for q in s.quotes} | \
+            {a for e in s.entities for a in e.articles}
+        assert de.id not in cited
+        assert not {"wurde", "Montag", "Hafenmeisterin"} & {e.name for e in s.entities}
+    assert any("not analysed" in n and "de 1" in n for n in brief.notes)
+
+
+def test_a_long_text_is_analysed_over_its_first_sentences(tmp_path: Path) -> None:
+    long_text = " ".join(f"Crews pumped {n} tonnes of water from the dock on day {n}." for n in range(1, 60))
+    with _workspace(tmp_path, RawDoc(source="long.txt", text=long_text, outlet="Dock Log")) as ws:
+        brief = pipeline.run(ws, Options(max_sentences=20))
+    long = next(a for a in brief.articles if a.source == "long.txt")
+    assert "analysis-truncated" in long.flags and len(long.sentences) == 59  # the brief keeps the whole text
+    for s in brief.stories:
+        assert all(c.sentence < 20 for x in s.summary for c in x.citations if c.article == long.id)
+        assert all(t.sentence < 20 for t in s.timeline if t.article == long.id)
+    assert any("first sentences only" in n for n in brief.notes)
+
+
+def test_a_run_recomputes_only_the_stories_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with _workspace(tmp_path) as ws:
+        first = to_dict(pipeline.run(ws))
+        calls: list[str] = []
+        real = pipeline.analyse_story
+
+        def counting(story, *a, **k):
+            calls.append(story.id)
+            return real(story, *a, **k)
+
+        monkeypatch.setattr(pipeline, "analyse_story", counting)
+        second = to_dict(pipeline.run(ws))
+        assert calls == []  # nothing new: every story's analysis comes from the workspace
+        for doc in (first, second):
+            doc.pop("generated_at")
+        assert json.dumps(first) == json.dumps(second)  # copies read back, stories and analyses alike
+        other = RawDoc(source="fire.txt", outlet="Lakeside Post", published="2023-05-20",
+                       text="A fire destroyed the old mill in Orsa on Saturday. Firefighter Jonas Ek said nobody was "
+                            "hurt. The mill had been empty for ten years.")
+        ingest(ws, [], [other])
+        third = pipeline.run(ws)
+    assert len(calls) == 1  # only the new story
+    assert len(third.stories) == len(first["stories"]) + 1
+
+
+def test_dask_local_cluster_gives_the_same_brief(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    with _workspace(tmp_path / "a") as ws:
+        alone = to_dict(pipeline.run(ws))
+    with _workspace(tmp_path / "b") as ws:
+        spread = to_dict(pipeline.run(ws, Options(workers=2)))
+    for doc in (alone, spread):
+        doc.pop("generated_at")
+    assert json.dumps(alone, sort_keys=True) == json.dumps(spread, sort_keys=True)
+
+
+def test_a_big_story_is_analysed_from_a_sample_that_keeps_every_source() -> None:
+    from newsweave.model import Article, CopyRelation, Story
+
+    def art(i: int, day: int) -> Article:
+        return Article(id=f"a{i:02d}", source=f"{i}.txt", text="x", sentences=["x"], published=f"2024-03-{day:02d}")
+
+    originals = [art(i, i + 1) for i in range(4)]
+    copies_of = [art(10 + i, i + 2) for i in range(8)]
+    relations = [CopyRelation(c.id, originals[k % 4].id, "exact", 1.0) for k, c in enumerate(copies_of)]
+    picked = pipeline.sample(originals + copies_of, relations, 6)
+    assert len(picked) == 6 and {a.id for a in originals} <= {a.id for a in picked}
+    assert pipeline.sample(originals + copies_of, relations, 6) == picked  # the same story, the same sample
+    assert pipeline.sample(originals, [], 2) == [originals[0], originals[2]]  # spread over the days
+
+    arts = [art(i, i + 1) for i in range(3)]
+    analysis = pipeline.analyse_story(Story("s", [a.id for a in arts]), arts, [], Options(max_story_articles=2))
+    assert analysis.brief.skipped[0].startswith("analysed from a sample of 2 of its 3 articles")
+
+
+def test_sentence_vectors_are_kept_in_the_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsweave import embed
+
+    with _workspace(tmp_path) as ws:
+        first = to_dict(pipeline.run(ws))
+        assert ws.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] > 0
+        ws.conn.execute("DELETE FROM story_analysis")  # analyse again, in a process that has never embedded
+        model = embed.english()
+        monkeypatch.setattr(model, "_cache", {})
+        embedded: list[str] = []
+        real = model._encode_batch
+        monkeypatch.setattr(model, "_encode_batch", lambda texts: embedded.extend(texts) or real(texts))
+        second = to_dict(pipeline.run(ws))
+    assert embedded == []  # every sentence vector came from the workspace
+    for doc in (first, second):
+        doc.pop("generated_at")
+    assert json.dumps(first) == json.dumps(second)
