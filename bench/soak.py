@@ -273,6 +273,8 @@ def summary(log: list[Result], times: list[float], baseline: float, mode: str, s
         "seconds_per_article": {"p50": round(q[49], 3), "p99": round(q[98], 3), "max": round(ordered[-1], 3)},
         "baseline_seconds_per_article": round(baseline, 3), "baseline_articles": base.articles,
         "peak_rss_mb": round(max(r.peak_mb for r in log)), "wall_seconds": round(time.monotonic() - started),
+        "per_run": [{"run": r.name, "status": r.status, "seconds": round(r.seconds, 1), "peak_rss_mb": round(r.peak_mb),
+                     "articles": r.articles} for r in log],
         "failures": [{"kind": "hang" if r.hang else "crash", "status": r.status, "run": r.name,
                       "argv": r.argv, "stderr_tail": r.stderr.strip().splitlines()[-3:]}
                      for r in log if r.crash or r.hang],
@@ -307,6 +309,8 @@ def main() -> int:
                     help="wall-clock bound: seconds per article of a run, on top of a fixed 60-120 s")
     ap.add_argument("--hostile-bound", type=float,
                     help="wall-clock bound of a hostile run (default 300 s, 120 s with --quick; 3x for all of them)")
+    ap.add_argument("--only", help="comma-separated corpora to run (e.g. polnear-dev,seeds); 'hostile' for the "
+                    "hostile inputs, which are otherwise left out when --only is given")
     ap.add_argument("--json", type=Path, help="write the figures here (rewritten after every corpus)")
     args = ap.parse_args()
     args.hostile_bound = args.hostile_bound or (120.0 if args.quick else 300.0)
@@ -327,7 +331,8 @@ def main() -> int:
     baseline = base.seconds / max(base.articles, 1)
     progress(f"baseline `run --sample`: {base.articles} articles, {base.seconds:.0f} s")
 
-    bad = hostile(work / "inputs")
+    only = set(args.only.split(",")) if args.only else None
+    bad = hostile(work / "inputs") if only is None or "hostile" in only else {}
     if not args.quick:  # each alone, so that a failure names its input
         for name, path in bad.items():
             out = work / "out" / f"hostile-{name}"
@@ -337,14 +342,18 @@ def main() -> int:
             times += [res.seconds] * res.articles
             last = res.stderr.strip().splitlines()[-1:] or [""]
             progress(f"hostile {name}: status {res.status}, {res.seconds:.0f} s, {last[0][:110]}")
-    mixed_out = work / "out" / "hostile-all"
-    ordinary = fictional(work / "inputs" / "beside", 5)
-    log.append(newsweave(["run", *map(str, bad.values()), *map(str, ordinary), "-w", str(work / "ws" / "hostile-all"),
-                          "--out", str(mixed_out)], args.hostile_bound * 3, MIXED, mixed_out))
-    progress(f"{MIXED}: status {log[-1].status}, {log[-1].articles} articles in the brief, {log[-1].seconds:.0f} s")
+    if bad:
+        mixed_out = work / "out" / "hostile-all"
+        ordinary = fictional(work / "inputs" / "beside", 5)
+        log.append(newsweave(["run", *map(str, bad.values()), *map(str, ordinary), "-w",
+                              str(work / "ws" / "hostile-all"), "--out", str(mixed_out)],
+                             args.hostile_bound * 3, MIXED, mixed_out))
+        progress(f"{MIXED}: status {log[-1].status}, {log[-1].articles} articles in the brief, {log[-1].seconds:.0f} s")
 
     inputs = corpora(args.data, args.seeds, work / "inputs", 30 if args.quick else None) if args.data.is_dir() else {}
-    if not inputs:
+    if only is not None:
+        inputs = {k: v for k, v in inputs.items() if k in only}
+    elif not inputs:
         inputs = {"fictional": fictional(work / "inputs", 200)}
     if args.quick:  # every slice into one workspace, in two batches
         paths = [p for ps in inputs.values() for p in ps]

@@ -36,8 +36,8 @@ from newsweave.summarize import DEFAULT_WEIGHTS, Weights, summarize
 
 WORDS = 250
 # A small grid: the machine this runs on is shared, and every setting costs one summary per topic.
-GRID = [Weights(meaning=m, cover=0.25, words=w, position_decay=p, mmr_lambda=0.6, concepts=c)
-        for m, w, p, c in itertools.product((0.0, 0.25), (0.5, 1.0, 2.0), (0.5, 2.0), (0.0, 0.5, 1.0))]
+GRID = [Weights(meaning=m, cover=c, words=0.5, position_decay=p, mmr_lambda=0.6, concepts=k)
+        for m, c, p, k in itertools.product((0.0, 0.25), (0.25, 0.5), (0.5, 1.0, 2.0), (0.0, 0.25, 0.5))]
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "multiling2011_en"
 
 

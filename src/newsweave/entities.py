@@ -325,6 +325,10 @@ def titled(name: Span) -> bool:
     return tok.dep_ == "appos" and tok.head.lower_ in TITLES  # "the spokesman, Li Pengyu,"
 
 
+_WORKS = frozenset("book books memoir novel film movie documentary song album show series play ship "
+                   "report paper column poem painting".split())
+
+
 def _extract(article: Article, docs: list[Doc]) -> list[_Raw]:
     out: list[_Raw] = []
     for si, doc in enumerate(docs):
@@ -362,6 +366,8 @@ def _extract(article: Article, docs: list[Doc]) -> list[_Raw]:
             quoted = doc.text[: span.start_char].count('"') % 2 == 1
             role = _role_of(doc, s, e, ent.start) if ent.label_ == "PERSON" and not quoted else None
             label = ent.label_
+            if label == "PERSON" and ent.root.dep_ == "appos" and ent.root.head.lower_ in _WORKS:
+                label = "MISC"  # "her book, Living History, ...": a title, not a person
             if label == "NORP" and span.text.replace(".", "").isupper() and len(span.text.replace(".", "")) >= 3:
                 label = "ORG"  # the small model tags acronyms NORP ("NYPD", "UPI"): they name organisations
             m = Mention(span.text, label, article.id, si, span.start_char, span.end_char, role)
@@ -424,6 +430,22 @@ def _recall_known_names(articles: list[Article], docs: dict[str, list[Doc]],
                 raws.append(_Raw(m, tuple(_fold(t.text) for t in span)))
                 covered[si].append((span.start_char, span.end_char))
         raws.sort(key=lambda r: (r.mention.sentence, r.mention.start))
+
+
+def _one_type_per_name(raws_by_article: dict[str, list[_Raw]]) -> None:
+    """A name of several words written as an organisation in one place and a place in another ("Green Party"
+    ORG and GPE) takes the type it has most often, an organisation on a tie when it holds an organisation word."""
+    votes: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    for rs in raws_by_article.values():
+        for r in rs:
+            if len(r.tokens) > 1 and r.mention.type in ("ORG", "GPE", "NORP"):
+                votes[r.tokens][r.mention.type] += 1
+    for rs in raws_by_article.values():
+        for r in rs:
+            v = votes.get(r.tokens) if r.mention.type in ("ORG", "GPE", "NORP") else None
+            if v and len(v) > 1:
+                (best, n), (_, m) = v.most_common(2)
+                r.mention.type = "ORG" if n == m and _ORG_WORDS.search(r.mention.text) else best
 
 
 def _retype(raws_by_article: dict[str, list[_Raw]]) -> None:
@@ -997,6 +1019,22 @@ def _acronym(name: str) -> bool:
     return letters.isupper() and 3 <= len(letters) <= 6
 
 
+@lru_cache(maxsize=1)
+def _given_names():  # noqa: ANN202 - gender_guesser Detector
+    import gender_guesser.detector
+
+    return gender_guesser.detector.Detector(case_sensitive=False)
+
+
+def _person_shaped(name: str) -> bool:
+    """Two capitalised words, the first a given name that a names list holds for one sex only ("Elton",
+    not "Morgan") and neither a title nor an organisation word: the small model tags such names ORG."""
+    words = name.split()
+    return (len(words) == 2 and all(w.isalpha() and w[:1].isupper() and not w.isupper() for w in words)
+            and _fold(words[0]) not in TITLES | HONORIFICS and not _ORG_WORDS.search(name)
+            and _given_names().get_gender(words[0]) in ("male", "female"))
+
+
 def _product_shaped(name: str) -> bool:
     """"iPhone", "iMac", "A380", "Trent 900": a lower-case letter before a capital opens it, or it has digits."""
     return bool(re.match(r"^[a-z]+[A-Z]", name) or re.search(r"\d", name))
@@ -1009,14 +1047,22 @@ def _supported_type(typ: str, raws: list[_Raw], sentences: dict[str, list[str]])
     is one only with some sign: an acronym, an organisation word, or "the" before it ("the Kremlin")."""
     if typ == "ORG" and all(r.mention.text[:1].islower() or "," in r.mention.text for r in raws):
         return "MISC"  # "ref", "Regional Counselors, Senators and Deputies": a common noun, a list of them
-    if typ in ("ORG", "PERSON") and all(_product_shaped(r.mention.text) for r in raws):
-        return "MISC"  # "iPhone", "Trent 900", "A380": products, not companies or people
+    if typ in ("ORG", "PERSON") and all(
+            _product_shaped(r.mention.text)
+            or re.match(r"\s+\d", sentences[r.mention.article][r.mention.sentence][r.mention.end:])
+            for r in raws):
+        # "iPhone", "Trent 900", "A380", "Air France Flight" cut from its "447": products, not companies or people
+        return "MISC"
     if typ == "PERSON" and all(len(r.tokens) == 1 for r in raws):
         # A lone word the model calls a person ("White" for a colour, "Toulouse", "PowerBook") is one only
         # with some sign: a title or honorific before it, a role, a possessive, "himself", or speech.
         return typ if any(_person_sign(r.mention, sentences) for r in raws) else "MISC"
     if typ == "ORG" and all(_foreign_place_shaped(r.tokens) for r in raws):
         return "MISC"  # "Col de Port", "Tour de France": a pass or a race as often as a body
+    if typ == "ORG" and all(_person_shaped(r.mention.text) for r in raws) and not any(
+            re.search(r"(?i)\bthe\s+$", sentences[r.mention.article][r.mention.sentence][: r.mention.start])
+            for r in raws):
+        return "PERSON"  # "Lennox Lewis", "Elton Brand": a given name and one more word is a person's name
     if typ != "ORG" or any(len(r.tokens) > 1 for r in raws):
         return typ
     for r in raws:
@@ -1041,6 +1087,7 @@ def resolve_entities(articles: list[Article]) -> EntityIndex:
     articles = list({a.id: a for a in articles if readable(a)}.values())
     docs = nlp.parse(articles)
     raws_by_article = {a.id: _extract(a, docs[a.id]) for a in articles}
+    _one_type_per_name(raws_by_article)
     _retype(raws_by_article)
     _recall_known_names(articles, docs, raws_by_article)
     resolver = _Resolver(articles, raws_by_article)

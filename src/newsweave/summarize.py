@@ -36,12 +36,12 @@ class Weights:
     """How a sentence is scored; the defaults are chosen by cross-validation on MultiLing 2011 topics
     (bench/summaries.py: chosen on half of the topics, scored on the other half, and the reverse)."""
 
-    meaning: float = 0.25  # embedding centrality
+    meaning: float = 0.0  # embedding centrality
     cover: float = 0.25  # how many independent sources say the same
     words: float = 0.5  # TF-IDF centrality
-    position_decay: float = 0.5  # news puts the essentials first: sentence i weighs 1 / (1 + decay * i)
+    position_decay: float = 2.0  # news puts the essentials first: sentence i weighs 1 / (1 + decay * i)
     mmr_lambda: float = 0.6  # relevance against redundancy with what is already picked
-    concepts: float = 0.0  # bonus for word pairs several independent sources repeat, not yet covered
+    concepts: float = 0.5  # bonus for word pairs several independent sources repeat, not yet covered
 
 
 DEFAULT_WEIGHTS = Weights()

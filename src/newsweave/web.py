@@ -494,7 +494,7 @@ class Live:
         while not self._stop.is_set():
             try:
                 self.check()
-            except sqlite3.Error as e:  # e.g. the workspace is locked by a long write: try next round
+            except (sqlite3.Error, OSError) as e:  # e.g. locked by a long write, brief.json replaced: next round
                 self.error = f"Could not read the workspace ({e}); trying again."
             self._wake.wait(self.poll)
             self._wake.clear()
