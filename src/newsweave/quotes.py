@@ -15,6 +15,11 @@ so it continues the latest statement of a compatible speaker in the same or the 
 A medium ("said on Twitter"), a place ("met in Lisvana") or a name inside the reported content is never
 what a pronoun refers to; a passive cue's subject ("is expected to") is never a speaker.
 
+A quote split by its frame ('"A," she said. "B."') is one statement; a frame may sit inside the clause it
+reports ("The museum, Mr. Bush said, celebrated ..."), open a transcript line ("WALLACE: ...") or sign a
+quote after a dash; quoted words inside a reported clause stay in it, so no quote is cut before its object.
+Besides the hand-listed speech verbs, cue verb forms are learned on PolNeAR train (bench/attribution.py).
+
 Every attribution is kept as a Statement (the attribution bench scores them all), but "who said what"
 (extract_quotes) lists only those whose source can speak (a person, organisation, group or outlet, not
 "rumors" or "a poll") and whose content is a proposition, not a topic ("about the sources"), a thing
