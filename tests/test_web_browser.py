@@ -7,6 +7,7 @@ tmp folder (phone-*.png, desktop-*.png) for a person to look at.
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from test_web import build_site
+from test_web_live import FERRY
 
 from newsweave.web import HOST, create_app, server_config
 
@@ -24,26 +26,43 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
 webdriver = pytest.importorskip("selenium.webdriver")
 uvicorn = pytest.importorskip("uvicorn")
 from selenium.webdriver.common.by import By  # noqa: E402  (only importable when selenium is)
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 HIGHLIGHT = "rgba(255, 240, 160, 1)"  # --hl in templates/web/style.css
 HEADER = "rgba(32, 49, 79, 1)"  # header.bar background: proves the stylesheet passed the CSP
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    site = build_site(tmp_path_factory)
+def run_server(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:
     with socket.socket() as s:
         s.bind((HOST, 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(server_config(create_app(site.workspace, site.brief_path), port))
+    server = uvicorn.Server(server_config(app, port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         if not thread.is_alive():
             pytest.fail("uvicorn did not start")
         thread.join(0.05)
-    yield f"http://{HOST}:{port}"
+    return f"http://{HOST}:{port}", server, thread
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = build_site(tmp_path_factory)
+    url, server, thread = run_server(create_app(site.workspace, site.brief_path))
+    yield url
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second server, live, over a copy of the workspace (uploads must not change the shared one)."""
+    site = build_site(tmp_path_factory)
+    workspace = shutil.copytree(site.workspace, tmp_path_factory.mktemp("live") / "workspace")
+    url, server, thread = run_server(create_app(workspace, site.brief_path, live=True, poll=0.5))
+    yield url
     server.should_exit = True
     thread.join(10)
 
@@ -85,6 +104,20 @@ def test_story_to_cited_sentence(browser: webdriver.Chrome, base_url: str, size:
     browser.save_screenshot(str(tmp_path / f"{size}-story.png"))
     cite = browser.find_elements(By.CSS_SELECTOR, "ul.summary a.cite")[-1]  # the last: the page must scroll
     href, cited_text = cite.get_attribute("href"), cite.get_attribute("title")
+    if size == "phone":  # a 44 px chip; a tap opens the preview, whose link opens the sentence
+        assert not cite.is_displayed()
+        chip = browser.find_elements(By.CSS_SELECTOR, "ul.summary details.cite-tap > summary")[-1]
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", chip)
+        box = browser.execute_script("return arguments[0].getBoundingClientRect()", chip)
+        assert box["width"] >= 44 and box["height"] >= 44
+        preview = chip.find_element(By.XPATH, "../span[@class='preview']")
+        assert not preview.is_displayed()
+        chip.click()
+        assert preview.is_displayed() and cited_text.split(": ", 1)[-1] in preview.text
+        browser.save_screenshot(str(tmp_path / f"{size}-preview.png"))
+        cite = preview.find_element(By.TAG_NAME, "a")
+        box = browser.execute_script("return arguments[0].getBoundingClientRect()", cite)
+        assert box["height"] >= 44
     cite.click()
 
     assert browser.current_url == href and "/article/" in href
@@ -150,7 +183,7 @@ def test_search_box(browser: webdriver.Chrome, base_url: str, q: str) -> None:
     else:
         box.send_keys(q)
     box.submit()
-    assert "/search?q=" in browser.current_url
+    WebDriverWait(browser, 10).until(lambda d: "/search?q=" in d.current_url)
     text = browser.find_element(By.TAG_NAME, "main").text
     assert "sqlite" not in text.lower() and "fts5" not in text.lower() and "syntax error" not in text
     hits = browser.find_elements(By.CSS_SELECTOR, "ul.results > li > a")
@@ -195,8 +228,30 @@ def test_entity_page(browser: webdriver.Chrome, base_url: str, tmp_path_factory:
     expected = name.text
     name.click()
     assert "/entity/" in browser.current_url and expected in browser.find_element(By.TAG_NAME, "h1").text
-    cite = browser.find_element(By.CSS_SELECTOR, "#quotes + ul a.cite")
+    cite = browser.find_element(By.CSS_SELECTOR, "#quotes ~ ul a.cite")
     href = cite.get_attribute("href")
     cite.click()
     target = browser.find_element(By.ID, href.rsplit("#", 1)[1])
     assert target.value_of_css_property("background-color") == HIGHLIGHT and in_view(browser, target)
+
+
+def test_upload_a_file_and_see_its_story(browser: webdriver.Chrome, live_url: str, tmp_path: Path) -> None:
+    """Choose a file on the Add articles page, watch it being read, then open the story it landed in."""
+    article = tmp_path / "ferry-terminal.txt"
+    article.write_text(FERRY, encoding="utf-8")
+    browser.set_window_size(*SIZES["desktop"])
+    browser.get(live_url + "/")
+    browser.find_element(By.CSS_SELECTOR, "header.bar nav a[href='/upload']").click()
+    browser.find_element(By.CSS_SELECTOR, "input[type=file][name=files]").send_keys(str(article))
+    browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url == live_url + "/upload")
+    assert "ferry-terminal.txt" in browser.find_element(By.CSS_SELECTOR, "li.job").text
+    # The page reloads itself while the upload is read and analysed.
+    WebDriverWait(browser, 180, poll_frequency=0.5).until(
+        lambda d: "done" in d.find_element(By.CSS_SELECTOR, "li.job").get_attribute("class"))
+    browser.find_element(By.CSS_SELECTOR, "li.job a.story").click()
+    assert "/story/" in browser.current_url
+    assert "Jonas Ekberg" in browser.find_element(By.TAG_NAME, "main").text
+    browser.get(live_url + "/")
+    banner = browser.find_element(By.CSS_SELECTOR, "p.banner")
+    assert "1 new article" in banner.text

@@ -244,17 +244,30 @@ def _non_answer(doc: Doc) -> bool:
     )
 
 
+def _within(sentence: str, quote: str) -> bool:
+    """Whether a sentence's words (outside its quotation marks) are part of a quotation's text."""
+    words = sentence.strip(' "\'').strip()
+    return len(words) > 10 and words in quote
+
+
 def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[str, int]]) -> list[_Cand]:
     from . import nlp
+
+    by_article = {a.id: a for a in articles}
 
     parses = nlp.parse(articles)
     by_sentence: dict[tuple[str, int], list[Quote]] = {}
     for q in quotes:
         by_sentence.setdefault((q.article, q.sentence), []).append(q)
+    # A direct quotation that runs over several sentences is its speaker's words in each of them, not a
+    # proposition the story asserts (and not something its own speaker can dispute).
+    quoted = {(q.article, s) for q in quotes if q.kind == "direct" and q.article in by_article
+              for s in range(q.sentence + 1, len(by_article[q.article].sentences))
+              if _within(by_article[q.article].sentences[s], q.text)}
     cands: list[_Cand] = []
     for a in articles:
         for s, doc in enumerate(parses[a.id]):
-            if (a.id, s) in skip:
+            if (a.id, s) in skip or (a.id, s) in quoted:
                 continue
             here = by_sentence.get((a.id, s), [])
             direct = sum(len(q.text) for q in here if q.kind == "direct")

@@ -363,7 +363,8 @@ _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _language_of(paragraphs: list[str]) -> str:
+def language_of(paragraphs: list[str]) -> str:
+    """ISO 639-1 code of a text's language: by script for text without spaces, else by the word-based detector."""
     sample = "\n".join(paragraphs)[:2000]
     # Text without spaces between words is told by its script (the word-based detector needs spaces).
     if _KANA.search(sample):
@@ -409,7 +410,7 @@ def split_sentences(paragraphs: list[str], language: str | None = None) -> tuple
     """
     if not paragraphs:
         return [], []
-    nlp = _sentencizer((language or _language_of(paragraphs)).lower()[:2])
+    nlp = _sentencizer((language or language_of(paragraphs)).lower()[:2])
     sentences: list[str] = []
     para_of: list[int] = []
     chunks = [(p_idx, paragraph[a:b]) for p_idx, paragraph in enumerate(paragraphs)

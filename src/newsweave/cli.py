@@ -217,17 +217,15 @@ def _span(start: str | None, end: str | None) -> str:
 @app.command()
 def serve(
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
-    brief: Annotated[Path | None, typer.Option(help="A brief.json to show (default: computed from the "
-                                                      "workspace).")] = None,
+    brief: Annotated[Path | None, typer.Option(help="A brief.json to show first (default: computed from the "
+                                                      "workspace in the background).")] = None,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765,
 ) -> None:
-    """Open the local web app over a workspace and its brief (127.0.0.1 only)."""
+    """Open the local web app over a workspace (127.0.0.1 only); it keeps up with articles added meanwhile."""
     from . import web
 
-    if brief is None:
-        err.print("computing the brief from the workspace (--brief BRIEF.json shows one already written)")
     try:
-        application = web.create_app(workspace, brief)
+        application = web.create_app(workspace, brief, live=True)
     except (FileNotFoundError, ValueError) as e:
         err.print(f"cannot serve: {escape(str(e))}")
         raise typer.Exit(2) from None
@@ -266,3 +264,7 @@ def main() -> None:  # pragma: no cover - entry point
     except WorkspaceBusy as e:  # another process holds the workspace: one line, not a traceback
         err.print(escape(str(e)), soft_wrap=True)
         sys.exit(3)
+
+
+if __name__ == "__main__":  # `python -m newsweave.cli ...`
+    main()

@@ -42,9 +42,12 @@ from .clean import text_key
 from .model import Article, CopyRelation
 from .workspace import Workspace
 
-VERSION = "copies-2"  # bump when the pair analysis changes: cached pair verdicts are keyed by it
+VERSION = "copies-3"  # bump when the pair analysis changes: cached pair verdicts are keyed by it
 
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# Words; in Chinese and Japanese, which do not space their words, each character is a token, so
+# that a Latin name inside such text ("伊尔丝·马罗(Ilse Marrow)") is a word of its own.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:'[^\W_{_CJK}]+)*")
 _DIGIT = re.compile(r"\d").search
 _NUM_PERM = 64
 _WINDOW, _STRIDE = 4, 2  # sentences per verbatim MinHash window, and the step between windows
@@ -428,6 +431,15 @@ def _aligned(sims: np.ndarray, own_here: np.ndarray, own_there: np.ndarray,
     return _Cover(words / total if total else 0.0, words, chain)
 
 
+_CJK_STOP = re.compile(r"(?<=[。！？])")
+
+
+def _pieces(sentence: str) -> list[str]:
+    """A "sentence" as the embedder sees it: Chinese and Japanese text that the sentence splitter kept as one
+    paragraph is cut at its full stops, so that each piece can meet the one sentence it translates."""
+    return [p for p in _CJK_STOP.split(sentence) if p.strip()] or [sentence]
+
+
 def _embed(texts: list[str], multilingual: bool) -> np.ndarray | None:
     """Unit vectors of `texts`, or None when the model needed is not installed."""
     from . import embed
@@ -599,11 +611,15 @@ def candidates(articles: list[Article], docs: list[_Doc], exact_of: list[int],
             flat = np.concatenate(tri)
             rare_flat = ~_member(flat, common_tri)
             bounds = np.cumsum([0] + [len(t) for t in tri])
+            # A window an article repeats is signed once: a text repeating a few sentences would otherwise put
+            # thousands of its own windows in one bucket, and pairing them all is quadratic.
+            seen: set[bytes] = set()
             for first in range(0, max(1, len(tri) - _WINDOW + _STRIDE), _STRIDE):
                 lo, hi = bounds[first], bounds[min(first + _WINDOW, len(tri))]
                 rare = np.unique(flat[lo:hi][rare_flat[lo:hi]])
                 values = rare if len(rare) >= 3 else np.unique(flat[lo:hi])  # a much-copied text: keep all
-                if len(values) >= 3:
+                if len(values) >= 3 and values.tobytes() not in seen:
+                    seen.add(values.tobytes())
                     windows.append(values)
                     owner.append(i)
         if windows:
@@ -739,10 +755,10 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
                             (j, pre.alike.any(axis=0) if pre is not None else docs[j].own_words() > 0)):
                 needed.setdefault(k, set()).update(np.flatnonzero(rows).tolist())
         row_of: dict[str, int] = {}
-        sentence_rows: dict[int, tuple[list[int], list[int]]] = {}
+        sentence_rows: dict[int, tuple[list[int], list[int]]] = {}  # per article: sentence of each piece, row
         for k, sentences in needed.items():
-            ids = sorted(sentences)
-            sentence_rows[k] = (ids, [row_of.setdefault(articles[k].sentences[s], len(row_of)) for s in ids])
+            pieces = [(s, p) for s in sorted(sentences) for p in _pieces(articles[k].sentences[s])]
+            sentence_rows[k] = ([s for s, _ in pieces], [row_of.setdefault(p, len(row_of)) for _, p in pieces])
         del needed
         multilingual = kind == "translation" or any(articles[k].language != "en" for k in sentence_rows)
         vecs = _embed(list(row_of), multilingual) if row_of else np.zeros((0, 1), dtype=np.float16)
@@ -752,7 +768,12 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
         for (i, j), pre in pairs.items():
             (si, ri), (sj, rj) = sentence_rows[i], sentence_rows[j]
             sims = np.zeros((docs[i].n_sent, docs[j].n_sent), dtype=np.float32)
-            sims[np.ix_(si, sj)] = vecs[ri].astype(np.float32) @ vecs[rj].astype(np.float32).T
+            piece_sims = vecs[ri].astype(np.float32) @ vecs[rj].astype(np.float32).T
+            if len(set(si)) == len(si) and len(set(sj)) == len(sj):
+                sims[np.ix_(si, sj)] = piece_sims  # one piece per sentence: the common case, direct
+            else:  # a sentence's similarity is that of its best pair of pieces
+                np.maximum.at(sims, (np.array(si, dtype=np.intp)[:, None], np.array(sj, dtype=np.intp)[None, :]),
+                              piece_sims)
             v = _verdict_aligned(docs[i], docs[j], sims, kind, pre)
             remember(i, j, v)
             keep_better(i, j, v)

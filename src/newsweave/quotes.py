@@ -15,6 +15,11 @@ so it continues the latest statement of a compatible speaker in the same or the 
 A medium ("said on Twitter"), a place ("met in Lisvana") or a name inside the reported content is never
 what a pronoun refers to; a passive cue's subject ("is expected to") is never a speaker.
 
+A quote split by its frame ('"A," she said. "B."') is one statement; a frame may sit inside the clause it
+reports ("The museum, Mr. Bush said, celebrated ..."), open a transcript line ("WALLACE: ...") or sign a
+quote after a dash; quoted words inside a reported clause stay in it, so no quote is cut before its object.
+Besides the hand-listed speech verbs, cue verb forms are learned on PolNeAR train (bench/attribution.py).
+
 Every attribution is kept as a Statement (the attribution bench scores them all), but "who said what"
 (extract_quotes) lists only those whose source can speak (a person, organisation, group or outlet, not
 "rumors" or "a poll") and whose content is a proposition, not a topic ("about the sources"), a thing
@@ -58,6 +63,39 @@ _IRREGULAR = {
     "show": ["showed", "shown"],
     "learn": ["learned", "learnt"],
 }
+# Verb forms that PolNeAR's annotators marked as the cue of an attribution in at least half of their uses
+# as a verb in its train split, and at least 3 times ("boasted", "railed", "touted"): printed by
+# `bench/attribution.py --learn-cues`. They widen what counts as an attribution; reported content that only
+# they frame is not listed as who said what (a quotation they frame is).
+_LEARNED_CUES = frozenset("""
+according accuse accused accuses accusing acknowledge acknowledged acknowledges acknowledging acquiesced added
+adding adds admits admitted advocate advocates agreed aiming alleges alleging alluding angered announce
+announced announces announcing applauded argue argued argues arguing articulated asking asks assailed asserted
+assured attacked authored balked bemoaned blamed blames blaming blasted blasting blasts boast boasted boasts
+bragged brushed called calling calls cautioned championed chanted chanting chided chiding cited cites citing
+claimed claiming claims clarified coined commented commenting complain complained concede conceded conceding
+conclude concluded concludes condemned condemning confirmed confirming congratulated congratulating considers
+contemplate contends continued contradicted convinced credited crediting criticized criticizing declare
+declared declares declaring declined decried decrying defended demands denied denies denounced denouncing
+derided described describes describing detailing discuss discussed discussing disliked dismissed dismisses
+dismissing distanced doubt downplayed dubbed dwelled echoed echoing elaborated emailed emphasize emphasized
+emphasizing encouraged endorsed envision envisioned estimates expecting explained explaining explains express
+expressed fear fearing finds focuses forecast foresee hailed highlighted hinted hints hoped hopes hoping
+imagined implied implying indicate indicated indicates insist insisted insisting insists insulted interjected
+invoked joked lambasted lamented lamenting laments lashed lays likened lining listing lists mention mentioned
+mentioning mentions mocked mocking mulling mused negotiated note noted notes noting observed offered opined
+ordered outlined outlining pivoted pleaded pledging point pointed pointing points portray portrayed portraying
+posted posts praised praises praising predicted predicting preferred prefers proclaimed promised promises
+promising promotes pronounced proposes questioned questioning quoted quoting railed reacted reads reaffirmed
+realized rebuked rebut recalled recalling recommended recounted referenced referred referring refers refused
+refuses refusing reiterated rejected rejecting remarked remarking remembered remembers reminded reminding
+repeating replied report reported reports resisted responded responds restricting retweeted reveal revealed
+reveals said saying says scared seeks shouted showed shows shrugged sided signaled singled slammed slamming
+slams sounded sparred speculate speculated startled stated stating stressed stressing suggest suggested
+suggesting suggests talked telling tells thanked thanking thrilled ticked told tout touted touting touts
+trumpeting tweeted tweeting unveiled urged urging uttered views voiced vouched vowed vowing vows warn warned
+warning withdrew wondered wondering worried writes wrote yelled
+""".split())
 _DENIAL_VERBS = {"deny", "reject", "dismiss", "refute", "rebut", "contradict", "dispute"}
 # Cues whose object is what the statement is about rather than a proposition: "denied the reports",
 # "accused Washington of ...", "called the reports misinformation". Other cues need a clause.
@@ -247,6 +285,7 @@ class Frame:
     agent: bool = True  # the source can speak (a person, organisation, group or outlet), not "a poll"
     relative: Token | None = None  # the relative pronoun written for the source ("lawmakers who say")
     rest: bool = False  # the content runs on to the end of the paragraph ("WALLACE: ...")
+    learned: bool = False  # the cue is one of _LEARNED_CUES only
 
 
 def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
@@ -342,7 +381,11 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
     for tok in doc:
         if _inside(tok, quoted):
             continue
-        lemma = cue_lemma(tok.text) if tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB") else None
+        verb = tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB")
+        lemma = cue_lemma(tok.text) if verb else None
+        learned = verb and not lemma and tok.lower_ in _LEARNED_CUES and tok.lower_ != "according"
+        if learned:
+            lemma = tok.lower_
         if lemma:
             subj = _subject(tok)
             if subj is None and tok.dep_ == "ROOT":
@@ -351,6 +394,12 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 prev = next((t for t in reversed(doc[: tok.i]) if not t.is_punct), None)
                 if prev is not None and prev.pos_ in ("PROPN", "NOUN"):
                     subj = prev
+            dateline = _dateline_end(doc)
+            if subj is not None and subj.i < dateline:
+                # "CLEVELAND - Former Attorney General Michael Mukasey told ...": the place is no speaker
+                alt = [c for c in subj.children if c.dep_ == "appos" and c.i > dateline]
+                alt += [c for c in tok.children if c.dep_ in _SUBJ and c.i > dateline]
+                subj = alt[0] if alt else None
             relative = None
             if subj is not None and subj.lower_ in ("who", "that") and tok.dep_ == "relcl":
                 relative, subj = subj, tok.head  # "lawmakers who say ...": the relative pronoun stands for the noun
@@ -383,7 +432,7 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 # interrupts or trails the clause it reports
                 inner = {t.i for t in tok.subtree}
                 content = [t for t in tok.head.subtree if t.i not in inner]
-            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative))
+            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative, learned=learned))
         elif tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             to = next(c for c in tok.children if c.lower_ == "to")
             src = next((c for c in to.children if c.dep_ == "pobj"), None)
@@ -427,6 +476,18 @@ def _signature(docs: list[tuple[int, Doc]], after: int) -> Frame | None:
     if not name or rest and not rest[0][1].is_punct:
         return None
     return Frame(name[-1][0], toks[0][1], "say", name[-1][1], [])
+
+
+def _dateline_end(doc: Doc) -> int:
+    """The index of the dash that closes a dateline opening the sentence ("WASHINGTON (AP) \u2014",
+    "NEW YORK, June 26 -"), or -1."""
+    for t in doc[:10]:
+        if t.text in _DASHES:
+            head = doc[: t.i]
+            caps = any(w.is_alpha and w.is_upper and len(w) > 1 for w in head)
+            plain = all(w.is_punct or w.like_num or w.is_upper or w.pos_ == "PROPN" for w in head)
+            return t.i if head and caps and plain else -1
+    return -1
 
 
 def _colon_frame(doc: Doc, sentence: int, known: set[str]) -> Frame | None:
@@ -693,13 +754,23 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             if own is not None
             else None
         )
-        listed = sure and fr.agent and (kind == "direct" or _proposition(fr.content, fr.lemma))
+        listed = (
+            sure
+            and fr.agent
+            and (kind == "direct" or not fr.learned and _proposition(fr.content, fr.lemma))
+        )
         return Statement(q, at, content_at, neg, src_at, listed)
 
     def frame_near(sp: QuoteSpan) -> Frame | None:
         first, final = sp.segments[0], sp.segments[-1]
         # a frame after the quote in its last sentence, or before it in its first sentence
-        cands = [(f.cue.idx - final.end, f) for f in frames[final.sentence] if f.cue.idx >= final.end]
+        # a frame after the quote frames it only when it reports nothing, or something from the quote on:
+        # in '... had "set out its position" and urged Valdoria to ...', "urged" reports what follows it
+        cands = [
+            (f.cue.idx - final.end, f)
+            for f in frames[final.sentence]
+            if f.cue.idx >= final.end and (not f.content or f.content[0].idx < final.end)
+        ]
         cands += [(first.start - f.cue.idx, f) for f in frames[first.sentence] if f.cue.idx < first.start]
         nxt = final.sentence + 1
         if (
@@ -727,23 +798,26 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     events: list[tuple[int, int, Frame | None, QuoteSpan | None]] = []
     used: set[int] = set()
     for sp in spans:
-        if len(quote_text(article, sp).split()) < 3 or _title(quote_text(article, sp)):
+        words = quote_text(article, sp).split()
+        last = sp.segments[-1]
+        ends = article.sentences[last.sentence][:last.end].rstrip(" \"'")[-1:] in (",", "?", "!", ".")
+        if len(words) < 3 and not (words and ends) or _title(" ".join(words)):
             continue  # scare quotes, single quoted words and titles ("Face the Nation") leave their frame free
         fr = frame_near(sp)
-        if (
-            fr is not None
-            and fr.content
-            and fr.cue.idx < sp.segments[0].start
-            and overlaps(fr, sp)
-            and fr.sentence == sp.segments[-1].sentence
-        ):
+        # a short quote is speech when it ends its clause before its frame ('"We're anxious," said ...') or
+        # finishes a quote its frame split ('"The bridge," she said, "is safe."')
+        after = fr is not None and fr.cue.idx > sp.segments[0].start and fr.sentence == last.sentence
+        if len(words) < 3 and not (fr is not None and (after or id(fr) in used)):
+            continue
+        if fr is not None and fr.content and overlaps(fr, sp) and fr.sentence == sp.segments[-1].sentence:
             quoted_chars = sum(g.end - g.start for g in sp.segments)
             content_chars = fr.content[-1].idx + len(fr.content[-1]) - fr.content[0].idx
-            lead = [t for t in fr.content if t.idx < sp.segments[0].start and not t.is_punct]
-            if lead or quoted_chars < 0.5 * content_chars:
-                # quoted words inside reported speech ('said that the offer was "fair"'): the reported
-                # statement carries them
-                continue
+            # words of what the frame reports that no quotation mark covers: 'said that the offer was
+            # "fair"', '"We stand ready to work with" the United States, Xi said'
+            loose = [t for t in fr.content if not t.is_punct and not _inside(t, quoted[fr.sentence])]
+            before = fr.cue.idx < sp.segments[0].start and quoted_chars < 0.5 * content_chars
+            if loose or before:
+                continue  # quoted words inside reported speech: the reported statement carries them
         if fr is not None:
             # the frame and any other frame around the same quote ("warned: '...', Sullivan said")
             used.add(id(fr))
@@ -758,7 +832,14 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         st: Statement | None = None
         if sp is not None:
             text = quote_text(article, sp)
-            last = out[-1] if out else None
+            # the latest direct statement, past any that its own frame reports beside it ('"...," Ms. Hughes
+            # said, pointing out where the store used to be. "...")
+            k = len(out) - 1
+            while k >= 0 and out[k].quote.kind != "direct" and out[k].source_at is not None:
+                if k + 1 < len(out) or k < 1 or out[k].source_at != out[k - 1].source_at:
+                    break
+                k -= 1
+            last = out[k] if k >= 0 else None
             joins = (
                 last is not None
                 and last.quote.kind == "direct"
@@ -768,7 +849,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             if joins and last is not None:
                 # '"The bridge is safe," she said. "We tested it twice."': a quote split by its frame, or
                 # run on in the same paragraph without one, is one statement
-                last.quote.text = f"{last.quote.text} {text}"
+                # an ellipsis stands for the frame left out between the parts, unless a sentence ended there
+                gap = " " if last.quote.text[-1:] in ".?!" else " \u2026 "
+                last.quote.text = f"{last.quote.text}{gap}{text}"
                 last.content_at = last.content_at + sp.segments
                 continue
             if fr is not None:
@@ -794,6 +877,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
                 continue
             doc = docs[s]
             parts = _runs(doc, content)
+            a, end = parts[0]
+            if doc[a:end].text.count('"') % 2 and a > 0 and doc[a - 1].text == '"':
+                parts[0] = (a - 1, end)  # the opening mark of a quote the content starts with
             a, end = parts[-1]
             if doc[parts[0][0] : end].text.count('"') % 2 and end < len(doc) and doc[end].text == '"':
                 parts[-1] = (a, end + 1)  # the parser hangs a closing mark on the verb: 'messages "face to face".'
@@ -808,9 +894,19 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             st = make(fr, text, "reported", s, segs)
         if st is not None:
             out.append(st)
+    for st in out:
+        if _DANGLING.search(st.quote.text):
+            st.listed = False  # cut mid-phrase: the brief never shows it
     return out
 
 
+# Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase. Most
+# prepositions are left out: English strands them ("everything we asked for", "proud of").
+_DANGLING = re.compile(
+    r"\b(with|to|the|a|an|and|or|but|their|its|our|my|your)"
+    r"[\s\u2026,;:\"']*$",
+    re.I,
+)
 _TITLE_SMALL = frozenset("a an the of in on at and or for to with by from is are".split())
 
 

@@ -72,9 +72,13 @@ class Query:
         return " ".join(parts + ["-" + t.shown(replace) for t in self.exclude])
 
 
+# Direction overrides and marks: echoed back they would turn the rest of the line around.
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def clean(text: str) -> str:
-    """The query with control characters (NUL included) turned into spaces."""
-    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text).strip()
+    """The query with control characters (NUL included) and direction overrides turned into spaces."""
+    return "".join(" " if ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text).strip()
 
 
 def _term(text: str, quoted: bool) -> Term | None:
@@ -122,7 +126,9 @@ def parse(text: str) -> Query | None:
         if exclude:
             raise QueryError("Add a word to look for: a word after a minus sign only leaves articles out.")
         if ignored:
-            raise QueryError(f"“{' '.join(ignored)}” has no letters or digits to search for.")
+            shown = " ".join(ignored)
+            shown = shown if len(shown) <= 40 else shown[:40] + "…"
+            raise QueryError(f"“{shown}” has no letters or digits to search for.")
         return None
     return Query(tuple(tuple(g) for g in groups), tuple(exclude), tuple(ignored))
 

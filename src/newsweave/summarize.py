@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,10 +28,23 @@ SAME_MEANING = 0.7  # MiniLM cosine above which two sentences report the same th
 REDUNDANT = SAME_MEANING  # never pick a sentence that says the same as one already picked
 ASSERTS_CLAIM = 0.75  # a sentence this close to a claim's text asserts it
 RESTATES = 0.85  # a sentence this close to one a claim cites restates it (copies, rewrites)
-MMR_LAMBDA = 0.6
 W_CLAIMS = 0.5  # bonus (relative to the best sentence) for a claim every independent source carries
-W_MEANING, W_COVER, W_WORDS = 0.25, 0.25, 0.5  # embedding centrality, cross-source cover, TF-IDF centrality
-POSITION_DECAY = 0.5  # news puts the essentials first: sentence i weighs 1 / (1 + decay * i)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How a sentence is scored; the defaults are chosen by cross-validation on MultiLing 2011 topics
+    (bench/summaries.py: chosen on half of the topics, scored on the other half, and the reverse)."""
+
+    meaning: float = 0.0  # embedding centrality
+    cover: float = 0.25  # how many independent sources say the same
+    words: float = 0.5  # TF-IDF centrality
+    position_decay: float = 2.0  # news puts the essentials first: sentence i weighs 1 / (1 + decay * i)
+    mmr_lambda: float = 0.6  # relevance against redundancy with what is already picked
+    concepts: float = 0.5  # bonus for word pairs several independent sources repeat, not yet covered
+
+
+DEFAULT_WEIGHTS = Weights()
 
 _WORD = re.compile(r"\w+")
 _DANGLING_START = re.compile(r"^(he|she|it|they|this|these|those|that|but|and|however|also|meanwhile|"
@@ -68,6 +82,15 @@ class Candidate:
     def second_hand(self) -> bool:
         """From a copy, or from a text whose names or grammar are garbled."""
         return self.copied or any(f in self.article.flags for f in _GARBLED)
+
+
+_COMPLETE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+
+
+def complete(text: str) -> bool:
+    """Whether a sentence ends as one: a line cut mid-phrase ("Xi said he stood ready to work with") is
+    never shown on its own."""
+    return bool(_COMPLETE.search(text.rstrip()))
 
 
 def _balanced(text: str) -> bool:
@@ -139,8 +162,41 @@ def _lexical_centrality(texts: list[str], group_of: np.ndarray, n_groups: int) -
     return np.asarray(m @ centre).ravel()
 
 
+@lru_cache(maxsize=1)
+def _stemmer():  # noqa: ANN202 - nltk PorterStemmer
+    from nltk.stem.porter import PorterStemmer
+
+    return PorterStemmer()
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+@lru_cache(maxsize=65536)
+def _bigrams(text: str) -> frozenset[tuple[str, str]]:
+    """Stemmed word pairs of a sentence, but for pairs of two stop words (they carry no content)."""
+    stop, stem = _stop_words(), _stemmer().stem
+    words = [w.lower() for w in _WORD.findall(text)]
+    return frozenset((stem(a), stem(b)) for a, b in zip(words, words[1:], strict=False)
+                     if not (a in stop and b in stop))
+
+
+def _concept_weights(cands: list[Candidate]) -> dict[tuple[str, str], float]:
+    """Concepts of the story (as in concept-coverage summarizers such as ICSISumm): word pairs that at least
+    two independent sources write, weighted by how many do."""
+    groups: dict[tuple[str, str], set[int]] = {}
+    for c in cands:
+        for b in _bigrams(c.text):
+            groups.setdefault(b, set()).add(c.group)
+    return {b: float(len(g)) for b, g in groups.items() if len(g) >= 2}
+
+
 def _candidates(articles: list[Article], copies: list[CopyRelation],
-                garbled: Collection[tuple[str, int]] = ()) -> list[Candidate]:
+                garbled: Collection[tuple[str, int]] = (), weights: Weights = DEFAULT_WEIGHTS) -> list[Candidate]:
     """Every sentence of the story's English articles (the sentence model reads only English), with quality,
     relevance and the other articles that say the same. Page chrome left in stored text is never a candidate."""
     articles = [a for a in articles if readable(a)]
@@ -168,9 +224,9 @@ def _candidates(articles: list[Article], copies: list[CopyRelation],
     for k, c in enumerate(cands):
         others = [float(sims[k, rows].max()) for g, rows in enumerate(group_rows) if g != c.group]
         cover = float(np.mean(others)) if others else float(sims[k, group_rows[c.group]].mean())
-        position = 1.0 / (1.0 + POSITION_DECAY * c.index)
-        c.relevance = (W_MEANING * float(vecs[k] @ centre) + W_COVER * cover + W_WORDS * lexical[k]) \
-            * position * c.quality
+        position = 1.0 / (1.0 + weights.position_decay * c.index)
+        c.relevance = (weights.meaning * float(vecs[k] @ centre) + weights.cover * cover
+                       + weights.words * lexical[k]) * position * c.quality
         for aid, rows in art_rows.items():
             if aid == c.article.id or not len(rows):
                 continue
@@ -285,10 +341,11 @@ def summarize(
     sentences: int = 5,
     words: int | None = None,
     garbled: Collection[tuple[str, int]] = (),
+    weights: Weights = DEFAULT_WEIGHTS,
 ) -> list[SummarySentence]:
-    """A summary of `sentences` sentences (or at most `words` words) taken verbatim from the articles;
-    `garbled`: (article, sentence) pairs that misspell a name (`EntityIndex.garbled_sentences`)."""
-    cands = _candidates(articles, copies, garbled)
+    """A summary of `sentences` sentences (or as many words as fit in `words`) taken verbatim from the
+    articles; `garbled`: (article, sentence) pairs that misspell a name (`EntityIndex.garbled_sentences`)."""
+    cands = _candidates(articles, copies, garbled, weights)
     if not cands:
         return []
     index_of = {(c.article.id, c.index): k for k, c in enumerate(cands)}
@@ -300,14 +357,18 @@ def summarize(
     carried = _carried_claims(cands, claims)
     asserts = {k: [c for c in hits if c.disputes] for k, hits in carried.items() if any(c.disputes for c in hits)}
     needs: dict[int, list[int]] = {}
-    blocked = set(stand_ins)
+    blocked = set(stand_ins) | {k for k, c in enumerate(cands) if not complete(c.text)}
     for k, hits in asserts.items():
         lines = [_denial(c, cands, index_of, cands[k]) for c in hits]
         if None in lines:  # a disputed claim whose denials cannot be cited never enters the summary
             blocked.add(k)
         needs[k] = list(dict.fromkeys(d for d in lines if d is not None and d != k))
-    weights = _claim_weights(claims, len({c.group for c in cands}))
+    claim_weight = _claim_weights(claims, len({c.group for c in cands}))
     covered: set[str] = set()
+    concept = _concept_weights(cands) if weights.concepts else {}
+    concepts_of = [[b for b in _bigrams(c.text) if b in concept] for c in cands]
+    got: set[tuple[str, str]] = set()
+    max_concepts = max((sum(concept[b] for b in bs) for bs in concepts_of), default=0.0) or 1.0
 
     def cost(ks: list[int]) -> int:
         return sum(words_of(cands[k].text) for k in ks) if words else len(ks)
@@ -337,8 +398,10 @@ def summarize(
             extra = [d for d in needs.get(k, []) if d not in chosen]
             if used + cost([k] + extra) > budget:
                 continue
-            gain = sum(weights[c.id] for c in carried.get(k, []) if c.id not in covered)
-            score = MMR_LAMBDA * (relevance[k] / max_rel + W_CLAIMS * gain) - (1 - MMR_LAMBDA) * redundancy[k]
+            gain = sum(claim_weight[c.id] for c in carried.get(k, []) if c.id not in covered)
+            new = sum(concept[b] for b in concepts_of[k] if b not in got) / max_concepts
+            score = weights.mmr_lambda * (relevance[k] / max_rel + W_CLAIMS * gain + weights.concepts * new) \
+                - (1 - weights.mmr_lambda) * redundancy[k]
             if score > best_score:
                 best, best_score = k, score
         if best is None:
@@ -348,6 +411,7 @@ def summarize(
         chosen = [k for k in chosen if k not in extra] + [best]  # a denial already picked moves under its claim
         after[best] = extra
         covered |= {c.id for c in carried.get(best, [])}
+        got.update(concepts_of[best])
 
     def order(k: int) -> tuple[float, str, int]:
         c = cands[k]
@@ -407,6 +471,7 @@ def key_facts(
         # A fact stands alone: a wording that opens on "He" or "But" needs the sentence before it.
         wordings = [cands[j] for j in range(len(cands))
                     if (cands[j].article.id, cands[j].index) in by_cite and cands[j].quality >= 0.5
+                    and complete(cands[j].text)
                     and not _DANGLING_START.match(cands[j].text.lstrip("\"'\u201c\u2018("))]
         if not wordings:
             continue

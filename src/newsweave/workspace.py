@@ -82,6 +82,12 @@ CREATE TABLE IF NOT EXISTS outlet_lines (
     n INTEGER NOT NULL,
     PRIMARY KEY (outlet, line)
 );
+CREATE TABLE IF NOT EXISTS embeddings (
+    key TEXT NOT NULL,
+    model TEXT NOT NULL,
+    vec BLOB NOT NULL,
+    PRIMARY KEY (key, model)
+);
 CREATE TABLE IF NOT EXISTS story_analysis (
     story_id TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
@@ -308,6 +314,26 @@ class Workspace:
         with self.transaction() as c:
             c.execute("INSERT OR REPLACE INTO story_analysis VALUES (?, ?, ?)",
                       (story_id, fingerprint, json.dumps(data, ensure_ascii=False)))
+
+    def vectors(self, keys: list[str], model: str) -> dict[str, Any]:
+        """Stored sentence vectors (float32 arrays) of `model` for the text hashes `keys` that have one."""
+        import numpy as np
+
+        out = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start: start + 500]
+            q = f"SELECT key, vec FROM embeddings WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            for k, blob in self.conn.execute(q, [model, *chunk]):
+                out[k] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        return out
+
+    def put_vectors(self, items: dict[str, Any], model: str) -> None:
+        """Keep sentence vectors across runs (float16: half the space, cosines equal to 3 decimals)."""
+        import numpy as np
+
+        with self.transaction() as c:
+            c.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
+                          [(k, model, np.asarray(v, dtype=np.float16).tobytes()) for k, v in items.items()])
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()

@@ -4,7 +4,13 @@ A predicted attribution matches a gold one when
   * its content span covers at least half of the gold content's word tokens, and
   * its source span overlaps the gold source span by at least one character.
 Matching is one-to-one (greedy, largest content overlap first). Precision = matched predictions /
-predictions, recall = matched gold / gold. Gold attributions without a source are left out, since every
+predictions, recall = matched gold / gold.
+
+The rule is lenient one way: a prediction whose content runs far past the gold content still matches.
+`min_inside` adds the reverse condition (that share of the predicted content's words lie inside the gold
+content), which makes the match symmetric; the bench prints both. The attribution literature (PARC,
+Pareti 2016; PolNeAR, Newell et al. 2018) reports exact and overlap ("partial") matches per span; the
+50% word-coverage rule sits between the two. Gold attributions without a source are left out, since every
 prediction names one. A gold attribution is *direct* when its content, trimmed of spaces and
 punctuation, starts with a quotation mark.
 """
@@ -95,6 +101,7 @@ def score(
     gold: list[Attribution],
     need_source: bool = True,
     min_cover: float = 0.5,
+    min_inside: float = 0.0,
 ) -> Score:
     """Match predictions to gold attributions of one document under the rule in the module docstring."""
     gold_words = [_words(text, g.content) for g in gold]
@@ -104,8 +111,10 @@ def score(
         for j, g in enumerate(gold):
             if not gold_words[j]:
                 continue
-            cover = len(pred_words[i] & gold_words[j]) / len(gold_words[j])
-            if cover >= min_cover and (not need_source or _overlap(p.source, g.source)):
+            common = len(pred_words[i] & gold_words[j])
+            cover = common / len(gold_words[j])
+            inside = common / len(pred_words[i]) if pred_words[i] else 0.0
+            if cover >= min_cover and inside >= min_inside and (not need_source or _overlap(p.source, g.source)):
                 pairs.append((cover, i, j))
     used_p: set[int] = set()
     used_g: set[int] = set()
