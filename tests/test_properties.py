@@ -213,10 +213,6 @@ def test_a_gzip_bomb_is_refused_without_unpacking_it(tmp_path: Path) -> None:
 MEANTIME = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "meantime" / "articles.jsonl"
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError,
-                   reason="stories._attach_multilingual absorbs a non-English article into a stored story whose "
-                   "sparse blocks were never loaded in this process (AssertionError in _Group.absorb): the soak's "
-                   "MEANTIME corpus in two batches crashed `newsweave run`")
 def test_translations_joining_stored_stories_in_a_later_batch(tmp_path: Path) -> None:
     if not MEANTIME.exists():
         pytest.skip("../shared/data not present")

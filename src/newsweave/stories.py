@@ -943,6 +943,7 @@ def _attach_multilingual(index: _Index, feats: _Features, rows: list[int], texts
         sims = np.array([_cross_score(mine, story_vecs[g.id or ""]) for g in near])
         if sims.size and sims.max() >= cfg.multilingual_threshold:
             g = near[int(np.argmax(sims))]
+            index._load([g])  # a stored story's term sums are read from the workspace only when needed
             g.absorb(_group_of(feats, [i], in_centroid=False))
             index.changed.add(g.id or "")
         else:
