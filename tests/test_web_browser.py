@@ -164,7 +164,8 @@ def test_refresh_button(browser: webdriver.Chrome, base_url: str) -> None:
     browser.set_window_size(*SIZES["desktop"])
     browser.get(base_url + "/article/nope")
     browser.find_element(By.CSS_SELECTOR, "footer form[action='/refresh'] button").click()
-    assert browser.current_url == base_url + "/"
+    # The POST recomputes before it redirects: wait for the navigation rather than read the URL at once.
+    WebDriverWait(browser, 60).until(lambda d: d.current_url == base_url + "/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Stories"
 
 
