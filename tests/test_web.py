@@ -118,16 +118,6 @@ def build_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     return _SITE["site"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(site: Site) -> TestClient:
-    return TestClient(create_app(site.workspace, site.brief_path), base_url=BASE_URL)
-
-
 def article_id(doc: dict[str, Any], title_start: str) -> str:
     return next(a["id"] for a in doc["articles"] if (a["title"] or "").startswith(title_start))
 

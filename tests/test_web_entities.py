@@ -4,21 +4,8 @@ claims made and disputed), and the story pages link names to them."""
 from __future__ import annotations
 
 import lxml.html
-import pytest
 from fastapi.testclient import TestClient
-from test_web import BASE_URL, Site, article_id, build_site, story_of
-
-from newsweave.web import create_app
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(site: Site) -> TestClient:
-    return TestClient(create_app(site.workspace, site.brief_path), base_url=BASE_URL)
+from test_web import Site, article_id, story_of
 
 
 def entity(story: dict, part: str) -> dict:

@@ -12,7 +12,7 @@ from typing import Any
 import lxml.html
 import pytest
 from fastapi.testclient import TestClient
-from test_web import BASE_URL, FESTIVAL, Site, build_site
+from test_web import BASE_URL, FESTIVAL, Site
 
 from newsweave import api, web
 
@@ -21,11 +21,6 @@ FERRY = ("The Velmora harbour authority opened a new ferry terminal on the north
          "daily crossings to the island of Skarn.\n\nHarbour master Jonas Ekberg said the terminal cost "
          "12 million crowns and would cut the crossing time by a third.\n\nThe first ferry left at seven "
          "o'clock with 140 passengers on board, the authority said.")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory)
 
 
 @pytest.fixture

@@ -7,21 +7,10 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import lxml.html
-import pytest
 from fastapi.testclient import TestClient
-from test_web import BASE_URL, Site, article_id, build_site
+from test_web import Site, article_id
 
-from newsweave.web import create_app, outlet_name
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(site: Site) -> TestClient:
-    return TestClient(create_app(site.workspace, site.brief_path), base_url=BASE_URL)
+from newsweave.web import outlet_name
 
 
 def test_outlet_name_falls_back_to_domain_then_file() -> None:

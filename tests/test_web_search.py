@@ -15,23 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_web import BASE_URL, Site, article_id, build_site
+from test_web import Site, article_id
 from typer.testing import CliRunner
 
 from newsweave import search
 from newsweave.cli import app as cli_app
-from newsweave.web import create_app
 from newsweave.workspace import Workspace
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(site: Site) -> TestClient:
-    return TestClient(create_app(site.workspace, site.brief_path), base_url=BASE_URL)
 
 
 def results(client: TestClient, q: str) -> tuple[int, lxml.html.HtmlElement]:
