@@ -40,6 +40,7 @@ from . import nlp
 from .model import Article, Entity
 
 if TYPE_CHECKING:
+    from spacy.language import Language
     from spacy.tokens import Doc, Span, Token
 
 TYPES = ("PERSON", "ORG", "GPE", "NORP")
@@ -392,7 +393,7 @@ def _surname_use(tok: Token) -> bool:
 
 
 def _recall_known_names(articles: list[Article], docs: dict[str, list[Doc]],
-                        raws_by_article: dict[str, list[_Raw]]) -> None:
+                        raws_by_article: dict[str, list[_Raw]], model: Language | None = None) -> None:
     """Find untagged mentions of people the model tagged elsewhere.
 
     The small English model misses some unfamiliar names in one sentence and tags them in another; a name
@@ -409,9 +410,9 @@ def _recall_known_names(articles: list[Article], docs: dict[str, list[Doc]],
     # Price" in an article that never gives his first name); the resolver decides which one when two share it.
     surnames = {r.mention.text.split()[-1] for rs in raws_by_article.values() for r in rs
                 if r.mention.type == "PERSON" and len(r.tokens) > 1}
-    english = nlp.english()
-    matcher = PhraseMatcher(english.vocab)
-    matcher.add("NAME", list(english.tokenizer.pipe(sorted(fulls))))
+    model = model or nlp.english()  # the names are tokenised as the articles' own model does
+    matcher = PhraseMatcher(model.vocab)
+    matcher.add("NAME", list(model.tokenizer.pipe(sorted(fulls))))
     for a in articles:
         raws = raws_by_article[a.id]
         covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -1003,7 +1004,9 @@ def _person_sign(m: Mention, sentences: dict[str, list[str]]) -> bool:
 _PARTICLES = frozenset("de du des la le del della di da do dos das von van".split())
 _BODY_WORDS = frozenset("""banco banque bank universidad universite université university societe société sociedad
 compagnie compania compañía grupo groupe partido parti club asociacion asociación association instituto institut
-ministerio ministere ministère consejo conseil tribunal corte cour""".split())
+ministerio ministere ministère consejo conseil tribunal corte cour syndicat agence office federation fédération
+confederation confédération caisse commission comite comité mairie prefecture préfecture parquet assemblee
+assemblée senat sénat direction autorite autorité cabinet fondation centre""".split())
 
 
 def _foreign_place_shaped(tokens: tuple[str, ...]) -> bool:
@@ -1040,7 +1043,7 @@ def _product_shaped(name: str) -> bool:
     return bool(re.match(r"^[a-z]+[A-Z]", name) or re.search(r"\d", name))
 
 
-def _supported_type(typ: str, raws: list[_Raw], sentences: dict[str, list[str]]) -> str:
+def _supported_type(typ: str, raws: list[_Raw], sentences: dict[str, list[str]], english: set[str]) -> str:
     """The type to show, when the text supports it; "MISC" (a name of no shown kind) when it does not.
 
     A lone capitalised word it calls an organisation ("Coke user?", "9:00 a.m. Eastern", "showing Trump leading")
@@ -1059,7 +1062,9 @@ def _supported_type(typ: str, raws: list[_Raw], sentences: dict[str, list[str]])
         return typ if any(_person_sign(r.mention, sentences) for r in raws) else "MISC"
     if typ == "ORG" and all(_foreign_place_shaped(r.tokens) for r in raws):
         return "MISC"  # "Col de Port", "Tour de France": a pass or a race as often as a body
-    if typ == "ORG" and all(_person_shaped(r.mention.text) for r in raws) and not any(
+    # the English small model's mistake; the French one tells "France Inter" from a person
+    if typ == "ORG" and any(r.mention.article in english for r in raws) and all(
+            _person_shaped(r.mention.text) for r in raws) and not any(
             re.search(r"(?i)\bthe\s+$", sentences[r.mention.article][r.mention.sentence][: r.mention.start])
             for r in raws):
         return "PERSON"  # "Lennox Lewis", "Elton Brand": a given name and one more word is a person's name
@@ -1070,8 +1075,9 @@ def _supported_type(typ: str, raws: list[_Raw], sentences: dict[str, list[str]])
         if _acronym(m.text) or _ORG_WORDS.search(m.text):
             return typ
         before = sentences[m.article][m.sentence][: m.start]
-        if re.search(r"(?i)\bthe\s+$", before):
-            return typ
+        if re.search(r"(?i)\bthe\s+$", before) or (
+                m.article not in english and re.search(r"(?i)\b(le|la|les|l')\s*$", before)):
+            return typ  # "the Kremlin", "l'Élysée"
     return "MISC"
 
 
@@ -1082,14 +1088,20 @@ def readable(article: Article) -> bool:
 
 
 def resolve_entities(articles: list[Article]) -> EntityIndex:
-    """Mentions of people, organisations, places and groups in the English `articles`, resolved into entities
-    (articles in other languages have no mentions: no model here reads them)."""
-    articles = list({a.id: a for a in articles if readable(a)}.values())
+    """Mentions of people, organisations, places and groups in the English and French `articles` (French
+    with its model installed, see `entities_fr`), resolved into entities across languages (articles in other
+    languages have no mentions: no model here reads them)."""
+    from . import entities_fr
+
+    articles = list({a.id: a for a in articles if nlp.readable(a)}.values())
     docs = nlp.parse(articles)
-    raws_by_article = {a.id: _extract(a, docs[a.id]) for a in articles}
+    raws_by_article = {a.id: (_extract if nlp.language(a) == "en" else entities_fr.extract)(a, docs[a.id])
+                       for a in articles}
     _one_type_per_name(raws_by_article)
     _retype(raws_by_article)
-    _recall_known_names(articles, docs, raws_by_article)
+    for lang in dict.fromkeys(nlp.language(a) for a in articles):
+        _recall_known_names([a for a in articles if nlp.language(a) == lang], docs, raws_by_article,
+                            nlp.MODELS[lang]())
     resolver = _Resolver(articles, raws_by_article)
     resolver.resolve()
     mt = {a.id for a in articles if MT_FLAG in a.flags}
@@ -1103,11 +1115,13 @@ def resolve_entities(articles: list[Article]) -> EntityIndex:
     used_ids: set[str] = set()
     order = {a.id: k for k, a in enumerate(articles)}
     sentences = {a.id: a.sentences for a in articles}
+    english = {a.id for a in articles if nlp.language(a) == "en"}
     for _, nodes in sorted(groups.items()):
         raws = [r for n in nodes for r in resolver.nodes[n].raws]
         if not raws:
             continue
-        typ = _supported_type(Counter(r.mention.type for r in raws).most_common(1)[0][0], raws, sentences)
+        typ = _supported_type(Counter(r.mention.type for r in raws).most_common(1)[0][0], raws, sentences,
+                              english)
         names = [(r.mention.text, name_key(r.mention.text), r.mention.article) for r in raws]
         name = _canonical(names, mt)
         eid = _entity_id(name, typ)
@@ -1143,7 +1157,8 @@ def resolve_entities(articles: list[Article]) -> EntityIndex:
             roles=roles, articles=sorted({r.mention.article for r in raws}, key=order.__getitem__),
             mentions=len(raws),
         ))
-    extra = _role_only_mentions((entities, mentions), docs, articles)
+    # "the national security adviser": English noun phrases only
+    extra = _role_only_mentions((entities, mentions), docs, [a for a in articles if nlp.language(a) == "en"])
     by_id = {e.id: e for e in entities}
     for m in extra:
         by_id[m.entity].mentions += 1

@@ -1,0 +1,166 @@
+"""Entity mentions of French articles, from the French spaCy parse (fr_core_news_sm).
+
+The French model tags PER, ORG, LOC and MISC and parses in Universal Dependencies; its mentions are mapped
+onto the types the resolver knows (PER -> PERSON, ORG -> ORG, LOC -> GPE) and MISC is left out, as it names
+events, works and nationalities as often as anything a brief lists. What the English extraction fixes by
+hand has French equivalents fixed here: honorifics and titles inside a name ("M. Paul Verdier", "le maire
+Jean-Marc Lestrade"), a role tagged as an organisation ("ministre de l'Intérieur"), a capitalised function
+word opening a sentence tagged as a name ("Selon", "Le"), and roles written before or after a name
+("le porte-parole du gouvernement, Étienne Barral", "Paul Verdier, le président de la Compagnie ...").
+The mentions then go through the same cross-document resolution as English ones.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .entities import HONORIFICS, Mention, _fold, _Raw
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+    from .model import Article
+
+_TYPES = {"PER": "PERSON", "ORG": "ORG", "LOC": "GPE"}
+
+# Words that head a role or title in French (folded: no accents, lower case).
+TITRES = frozenset(
+    _fold(w)
+    for w in """
+président présidente vice-président vice-présidente ministre secrétaire porte-parole maire adjoint adjointe
+préfet préfète sous-préfet procureur procureure juge avocat avocate directeur directrice député députée
+sénateur sénatrice ambassadeur ambassadrice chef cheffe commissaire conseiller conseillère délégué déléguée
+dirigeant dirigeante patron patronne fondateur fondatrice responsable gouverneur général générale colonel
+capitaine commandant lieutenant amiral premier première chancelier chancelière roi reine prince princesse pape
+évêque professeur professeure chercheur chercheuse économiste analyste expert experte représentant
+représentante négociateur négociatrice syndicaliste élu élue édile bâtonnier recteur rectrice doyen doyenne
+inspecteur inspectrice médecin officier
+""".split()
+)
+# Honorifics written before a French name; "M." and "Mme" are also in the English list.
+HONORIFIQUES = frozenset({"m", "mme", "mmes", "mm", "mlle", "me", "dr", "pr", "mgr"}) | HONORIFICS
+# Function words the small model sometimes tags as (part of) a name when they open a sentence.
+_MOTS_OUTILS = frozenset(
+    _fold(w)
+    for w in """
+le la les l' un une des du de d' au aux selon d'après après avant pour par mais et ou donc or ni car ce cet
+cette ces son sa ses leur leurs il elle ils elles on nous vous je tu lui dans sur sous avec sans chez entre
+vers depuis pendant lors ainsi alors aussi encore déjà cependant pourtant toutefois enfin puis quand lorsque
+si comme interrogé interrogée interrogés interrogées
+""".split()
+)
+
+
+def _word(tok_text: str) -> str:
+    return _fold(tok_text).strip(".,;:'\"")
+
+
+def is_title(text: str) -> bool:
+    """Whether a word heads a French role ("ministre", "porte-parole", "préfète")."""
+    return _word(text) in TITRES
+
+
+def _clean(span: Span, person: bool) -> tuple[int, int] | None:
+    """Token bounds of the name inside a span: leading articles, prepositions, honorifics and (for people)
+    title words dropped, trailing punctuation and function words dropped."""
+    doc = span.doc
+    start, end = span.start, span.end
+    while start < end and (
+        doc[start].pos_ in ("DET", "ADP", "CCONJ", "PRON", "PUNCT")
+        or _word(doc[start].text) in _MOTS_OUTILS
+        or (person and (_word(doc[start].text) in HONORIFIQUES or is_title(doc[start].text)))
+    ):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].pos_ in ("ADP", "DET", "CCONJ")):
+        end -= 1
+    if start >= end:
+        return None
+    words = [t.text for t in doc[start:end]]
+    if not any(w[:1].isupper() for w in words) or any(ch.isdigit() for w in words for ch in w):
+        return None
+    if all(_word(w) in _MOTS_OUTILS for w in words):
+        return None
+    return start, end
+
+
+def _role_text(text: str) -> str | None:
+    text = re.sub(r"^(?:le|la|les|l'|un|une)\s*", "", text.strip(" ,;"), flags=re.I).strip()
+    return text if text and len(text.split()) <= 14 else None
+
+
+# A role after a name: "Paul Verdier, le président de la Compagnie fluviale de Brenneval, ..."
+_ROLE_AFTER = re.compile(r"^\s*,\s*((?:(?:le|la|un|une)\s+|l')?[^,.;:\"]+)", re.I)
+# A determiner and the word after it, in the text before a name.
+_DET_WORD = re.compile(r"(?:^|(?<=[\s,(]))(?:(?:le|la|un|une)\s+|l')([^\s,.;:\"]+)", re.I)
+_NOT_IN_ROLE = ("VERB", "AUX", "SCONJ", "PRON")
+
+
+def _plain(doc: Doc, start_char: int, end_char: int) -> bool:
+    """Whether the text between two offsets is a noun phrase: no verb, clause or pronoun in it."""
+    return not any(start_char <= t.idx < end_char and t.pos_ in _NOT_IN_ROLE for t in doc)
+
+
+def role_of(doc: Doc, start: int, end: int) -> str | None:
+    """The role written beside the name at tokens [start, end): an apposition after it, or a title phrase
+    right before it (with or without a comma), when its head is a French title word."""
+    text = doc.text
+    name_end = doc[end - 1].idx + len(doc[end - 1])
+    after = _ROLE_AFTER.match(text[name_end:])
+    if after:
+        words = after.group(1).split()
+        a = name_end + after.start(1)
+        if any(is_title(w.split("'")[-1]) for w in words[:2]) and _plain(doc, a, name_end + after.end(1)):
+            return _role_text(after.group(1))
+    before = text[: doc[start].idx].rstrip()
+    # the honorific between a role and the name is no part of the role ("le président, M. Paul Verdier")
+    before = re.sub(r"\b(?:M|Mme|Mlle|Me|Dr|Pr)\.?$", "", before).rstrip().rstrip(",")
+    cut = max(before.rfind(c) for c in ".;:\"")  # the role is in the name's own clause
+    hits = [m for m in _DET_WORD.finditer(before) if m.start() > cut and is_title(m.group(1).split("'")[-1])]
+    if hits and _plain(doc, hits[-1].start(), len(before)):
+        return _role_text(before[hits[-1].start():])
+    return None
+
+
+def _with_place(ent: Span) -> tuple[Span, range]:
+    """An organisation the model cut before the place in its name ("Compagnie fluviale" + "de Brenneval"),
+    widened over it; and the tokens it took."""
+    doc = ent.doc
+    i = ent.end
+    if i + 1 < len(doc) and doc[i].lower_ in ("de", "du", "des", "d'") and doc[i + 1].ent_type_ == "LOC":
+        end = i + 2
+        while end < len(doc) and doc[end].ent_type_ == "LOC" and doc[end].ent_iob_ == "I":
+            end += 1
+        wide = doc[ent.start:end]
+        wide.label_ = ent.label_
+        return wide, range(i + 1, end)
+    return ent, range(0)
+
+
+def extract(article: Article, docs: list[Doc]) -> list[_Raw]:
+    """Mentions of people, organisations and places in a French article's sentences."""
+    out: list[_Raw] = []
+    for si, doc in enumerate(docs):
+        absorbed: set[int] = set()
+        for ent in doc.ents:
+            typ = _TYPES.get(ent.label_)
+            if typ is None or ent.start in absorbed:
+                continue
+            if typ == "ORG":
+                ent, more = _with_place(ent)
+                absorbed.update(more)
+            person = typ == "PERSON"
+            if typ == "ORG" and is_title(ent[0].text):
+                continue  # "ministre de l'Intérieur": a role, not an organisation
+            bounds = _clean(ent, person)
+            if bounds is None:
+                continue
+            s, e = bounds
+            span = doc[s:e]
+            if person and len(span) == 1 and span[0].pos_ not in ("PROPN", "NOUN") and not span.text[:1].isupper():
+                continue
+            quoted = doc.text[: span.start_char].count('"') % 2 == 1
+            role = role_of(doc, s, e) if person and not quoted else None
+            m = Mention(span.text, typ, article.id, si, span.start_char, span.end_char, role)
+            out.append(_Raw(m, tuple(_fold(t.text) for t in span if not t.is_punct or t.text == "-")))
+    return out
