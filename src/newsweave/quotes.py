@@ -714,7 +714,12 @@ def extract_statements(articles: list[Article], entities: Any | None = None) -> 
     parses = nlp.parse(articles)
     result: list[Statement] = []
     for article in articles:
-        result.extend(_article_statements(article, parses[article.id], entities))
+        if nlp.language(article) == "fr":  # read off the French parse (Universal Dependencies labels)
+            from .quotes_fr import extract_statements as french
+
+            result.extend(french([article], parses, entities))
+        else:
+            result.extend(_article_statements(article, parses[article.id], entities))
     return result
 
 
