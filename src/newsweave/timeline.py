@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from . import embed, nlp
 from .copies import aligned_sentences
 from .entities import readable
@@ -230,7 +232,13 @@ def build_timeline(articles: list[Article], copies: Iterable[CopyRelation] = ())
     # Originals before copies and earlier reports first, so the kept entry is the first report.
     events.sort(key=lambda e: (e.date or "9999", by_id[e.article].published or "9999",
                                "machine-translation-signs" in by_id[e.article].flags, e.article, e.sentence))
-    vecs = embed.english().encode([e.text for e in events])
+    # MiniLM reads English only: an event in another language is one with another only by the copy relations
+    # (`same`), its vector left at zero
+    english_ids = {a.id for a in english}
+    vecs = np.zeros((len(events), embed.english().dim), dtype=np.float32)
+    read = [k for k, e in enumerate(events) if e.article in english_ids]
+    if read:
+        vecs[read] = embed.english().encode([events[k].text for k in read])
     statement = aligned_sentences(copies)
 
     def same(a: TimelineEntry, b: TimelineEntry) -> bool:
