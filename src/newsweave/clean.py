@@ -22,6 +22,7 @@ _QUOTES = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
 }
 _COMPAT = re.compile(r"[\ufb00-\ufb4f\uff01-\uff5e\u2000-\u200a\u202f\u205f\u3000]")
+_GUILLEMET_SPACE = re.compile(r"\u00ab[ \t\u00a0]+|[ \t\u00a0]+\u00bb")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\ufeff]")
 
 
@@ -37,6 +38,9 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _COMPAT.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text)
+    # French typesetting spaces the inside of « »; a straight mark with a space on both sides reads as
+    # neither opening nor closing, and the sentence splitter drops one that opens a sentence
+    text = _GUILLEMET_SPACE.sub(lambda m: m.group().strip(" \t\u00a0"), text)
     text = text.translate(str.maketrans(_QUOTES))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2026", "...")
     text = _PUNCT_RUN.sub(lambda m: m.group()[:100], text)

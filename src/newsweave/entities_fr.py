@@ -123,18 +123,21 @@ def role_of(doc: Doc, start: int, end: int) -> str | None:
 
 
 def _with_place(ent: Span) -> tuple[Span, range]:
-    """An organisation the model cut before the place in its name ("Compagnie fluviale" + "de Brenneval"),
-    widened over it; and the tokens it took."""
+    """An organisation the model cut before the place in its name ("Compagnie fluviale" + "de Brenneval",
+    the place tagged LOC, MISC or nothing), widened over it; and the tokens it took."""
     doc = ent.doc
-    i = ent.end
-    if i + 1 < len(doc) and doc[i].lower_ in ("de", "du", "des", "d'") and doc[i + 1].ent_type_ == "LOC":
-        end = i + 2
-        while end < len(doc) and doc[end].ent_type_ == "LOC" and doc[end].ent_iob_ == "I":
-            end += 1
-        wide = doc[ent.start:end]
-        wide.label_ = ent.label_
-        return wide, range(i + 1, end)
-    return ent, range(0)
+    preps = ("de", "du", "des", "d'")
+    j = ent.end if ent[-1].lower_ in preps else ent.end + 1 if ent.end < len(doc) and doc[ent.end].lower_ in preps \
+        else None
+    if j is None or j >= len(doc) or doc[j].pos_ != "PROPN" or not doc[j].text[:1].isupper() \
+            or doc[j].ent_type_ == "PER":
+        return ent, range(0)
+    end = j + 1
+    while end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].ent_iob_ != "B":
+        end += 1
+    wide = doc[ent.start:end]
+    wide.label_ = ent.label_
+    return wide, range(j, end)
 
 
 def extract(article: Article, docs: list[Doc]) -> list[_Raw]:
@@ -162,5 +165,8 @@ def extract(article: Article, docs: list[Doc]) -> list[_Raw]:
             quoted = doc.text[: span.start_char].count('"') % 2 == 1
             role = role_of(doc, s, e) if person and not quoted else None
             m = Mention(span.text, typ, article.id, si, span.start_char, span.end_char, role)
-            out.append(_Raw(m, tuple(_fold(t.text) for t in span if not t.is_punct or t.text == "-")))
+            # name tokens as the English tokenizer cuts them ("Jean-Marc" is "jean", "-", "marc"), so that a
+            # name written in both languages is one name
+            words = [w for t in span if not t.is_punct or t.text == "-" for w in re.split(r"(-)", t.text) if w]
+            out.append(_Raw(m, tuple(_fold(w) for w in words)))
     return out

@@ -87,6 +87,10 @@ def _subject(cue: Token) -> Token | None:
     """The cue's subject: before it (X a déclaré), after it (a déclaré X, a-t-il dit), or the subject of the
     auxiliary the parser made the head ("X a nié ..." read as "X a [nié]")."""
     doc = cue.doc
+    # the inverted clitic of "a-t-elle expliqué", "dit-il", whatever the parser made of it
+    for t in [*doc[max(0, cue.i - 3):cue.i], *doc[cue.i + 1:cue.i + 3]]:
+        if t.text.startswith("-") and t.lower_.strip("-") in _PRONOUNS:
+            return t
     for c in cue.children:
         if c.dep_ in _SUBJ or c.dep_ == "expl:subj" and c.lower_.strip("-") in _PRONOUNS:
             if c.lower_ == "qui" and cue.dep_ == "acl:relcl":
@@ -96,6 +100,15 @@ def _subject(cue: Token) -> Token | None:
         for c in cue.head.children:
             if c.dep_ in _SUBJ:
                 return c
+    # a subject right before the verb that the parser hung elsewhere ("il a nié avoir ...")
+    i = cue.i - 1
+    while i >= 0 and (doc[i].pos_ in ("AUX", "ADV") or doc[i].lemma_ in ("avoir", "être")
+                      or doc[i].lower_ in ("ne", "n'")):
+        i -= 1
+    if i >= 0 and doc[i].dep_ in _SUBJ and doc[i].pos_ in ("NOUN", "PROPN", "PRON") and doc[i].lower_ != "qui":
+        return doc[i]
+    if _incise(doc, cue) is None:
+        return None
     # inversion: the first noun phrase after the verb, before any punctuation ("a déclaré M. Paul Verdier")
     for t in doc[cue.i + 1:]:
         if t.is_punct:
@@ -142,7 +155,8 @@ def _incise(doc: Doc, cue: Token) -> tuple[int, int] | None:
     if any(c.dep_ in _SUBJ and c.i < cue.i for c in cue.children):
         return None
     i = cue.i - 1
-    while i >= 0 and (doc[i].pos_ in ("AUX", "ADV") or doc[i].lower_ in ("ne", "n'")):
+    while i >= 0 and (doc[i].pos_ in ("AUX", "ADV") or doc[i].lemma_ in ("avoir", "être")
+                      or doc[i].lower_ in ("ne", "n'") or doc[i].text.startswith("-")):
         i -= 1
     if i < 1 or doc[i].text != ",":
         return None
@@ -185,10 +199,11 @@ def _frames(doc: Doc, sentence: int) -> list[_Frame]:
         if head is None or head.pos_ not in ("NOUN", "PROPN", "PRON"):
             continue
         phrase = {t.i for t in head.subtree} | {tok.i, tok.i - 1 if after else tok.i}
-        clause = head.head if head.head.i != head.i else head
-        if clause.i in phrase:
-            clause = doc[:].root
-        content = [t for t in clause.subtree if t.i not in phrase]
+        # what the source says: the clause it hangs on, the whole sentence when that is the main one (or the
+        # parser left the phrase a root of its own)
+        clause = head.head
+        region = doc if clause.i in phrase or clause.dep_ == "ROOT" else clause.subtree
+        content = [t for t in region if t.i not in phrase]
         while content and content[0].is_punct:
             content = content[1:]
         while content and content[-1].is_punct:
