@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .entities import HONORIFICS, Mention, _fold, _Raw
+from .entities import HONORIFICS, Mention, _fold, _given_names, _Raw
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -35,7 +35,7 @@ dirigeant dirigeante patron patronne fondateur fondatrice responsable gouverneur
 capitaine commandant lieutenant amiral premier première chancelier chancelière roi reine prince princesse pape
 évêque professeur professeure chercheur chercheuse économiste analyste expert experte représentant
 représentante négociateur négociatrice syndicaliste élu élue édile bâtonnier recteur rectrice doyen doyenne
-inspecteur inspectrice médecin officier
+inspecteur inspectrice médecin officier magistrat magistrate
 """.split()
 )
 # Honorifics written before a French name; "M." and "Mme" are also in the English list.
@@ -79,9 +79,23 @@ def _clean(span: Span, person: bool) -> tuple[int, int] | None:
     words = [t.text for t in doc[start:end]]
     if not any(w[:1].isupper() for w in words) or any(ch.isdigit() for w in words for ch in w):
         return None
-    if all(_word(w) in _MOTS_OUTILS for w in words):
-        return None
+    if all(_word(w) in _MOTS_OUTILS or is_title(w) for w in words) or len(re.sub(r"\W", "", "".join(words))) < 2:
+        return None  # "Préfet", "Selon", the "S" of "fichier S"
     return start, end
+
+
+def person_in(span: Span) -> int | None:
+    """Where a person's name starts inside a place or organisation span the model ran on into it ("la
+    procureure de la République Dominique Puechmaille" tagged one place): a given name followed by
+    capitalised words up to the end of the span."""
+    for k in range(1, len(span) - 1):
+        tok = span[k]
+        rest = span[k + 1:]
+        if (tok.text[:1].isupper() and _given_names().get_gender(tok.text.split("-")[0]) != "unknown"
+                and all(t.text[:1].isupper() and t.pos_ in ("PROPN", "NOUN") for t in rest)
+                and _word(span[k - 1].text) not in _MOTS_OUTILS):
+            return span.start + k
+    return None
 
 
 def _role_text(text: str) -> str | None:
@@ -155,18 +169,32 @@ def extract(article: Article, docs: list[Doc]) -> list[_Raw]:
             person = typ == "PERSON"
             if typ == "ORG" and is_title(ent[0].text):
                 continue  # "ministre de l'Intérieur": a role, not an organisation
-            bounds = _clean(ent, person)
-            if bounds is None:
-                continue
-            s, e = bounds
-            span = doc[s:e]
-            if person and len(span) == 1 and span[0].pos_ not in ("PROPN", "NOUN") and not span.text[:1].isupper():
-                continue
-            quoted = doc.text[: span.start_char].count('"') % 2 == 1
-            role = role_of(doc, s, e) if person and not quoted else None
-            m = Mention(span.text, typ, article.id, si, span.start_char, span.end_char, role)
-            # name tokens as the English tokenizer cuts them ("Jean-Marc" is "jean", "-", "marc"), so that a
-            # name written in both languages is one name
-            words = [w for t in span if not t.is_punct or t.text == "-" for w in re.split(r"(-)", t.text) if w]
-            out.append(_Raw(m, tuple(_fold(w) for w in words)))
+            spans = [(ent, typ)]
+            cut = person_in(ent) if not person and len(ent) >= 3 else None
+            if cut is not None:
+                spans = [(doc[cut:ent.end], "PERSON")]  # what the model glued to it is no sure name
+            for part, kind in spans:
+                raw = _mention(article, si, part, kind)
+                if raw is not None:
+                    out.append(raw)
     return out
+
+
+def _mention(article: Article, si: int, ent: Span, typ: str) -> _Raw | None:
+    """One mention of type `typ` from an entity span, or None when no name is left once it is cleaned."""
+    person = typ == "PERSON"
+    doc = ent.doc
+    bounds = _clean(ent, person)
+    if bounds is None:
+        return None
+    s, e = bounds
+    span = doc[s:e]
+    if person and len(span) == 1 and span[0].pos_ not in ("PROPN", "NOUN") and not span.text[:1].isupper():
+        return None
+    quoted = doc.text[: span.start_char].count('"') % 2 == 1
+    role = role_of(doc, s, e) if person and not quoted else None
+    m = Mention(span.text, typ, article.id, si, span.start_char, span.end_char, role)
+    # name tokens as the English tokenizer cuts them ("Jean-Marc" is "jean", "-", "marc"), so that a name
+    # written in both languages is one name
+    words = [w for t in span if not t.is_punct or t.text == "-" for w in re.split(r"(-)", t.text) if w]
+    return _Raw(m, tuple(_fold(w) for w in words))

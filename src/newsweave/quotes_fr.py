@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .entities import _fold, _given_names
-from .entities_fr import HONORIFIQUES, is_title
+from .entities_fr import HONORIFIQUES, is_title, person_in
 from .entities_fr import _clean as _clean_name
 from .model import Article, Quote
 from .quotes import Segment, Statement, _resolve_entity, find_quote_spans, quote_text
@@ -60,6 +60,11 @@ _RELATIVE = {"lesquelles", "lesquels", "laquelle", "lequel", "que", "qu'", "quoi
 _NOT_AGENTS = frozenset("""rapport rapports bilan bilans sondage sondages étude études enquête chiffre chiffres
 données statistiques estimation estimations rumeur rumeurs source sources document documents texte textes
 communiqué communiqués information informations image images vidéo vidéos article articles""".split())
+_WHEN = frozenset("""lundi mardi mercredi jeudi vendredi samedi dimanche hier aujourd'hui demain matin soir
+midi nuit jour semaine mois dernier dernière""".split())
+# Words after which a quotation is a phrase of the reporter's sentence, not speech.
+_PHRASE_BEFORE = frozenset("""pour de du des la le les l' d' un une sa son ses leur leurs contre par sur en à au
+aux dans sans avec d'une d'un""".split())
 _NEGATION = re.compile(r"\b(ne|n'|pas|jamais|aucun|aucune|nullement|guère)\b", re.I)
 _SUBJ = ("nsubj", "nsubj:pass")
 _NAME_LABELS = ("PER", "ORG", "LOC")
@@ -96,9 +101,10 @@ def _subject(cue: Token) -> Token | None:
             if c.lower_ == "qui" and cue.dep_ == "acl:relcl":
                 return cue.head  # "le maire, qui a démenti ..."
             return c
-    if cue.dep_ in ("obj", "xcomp") and cue.head.lemma_ == "avoir":
+    if cue.dep_ in ("obj", "xcomp") and cue.head.lemma_ == "avoir" or cue.dep_ == "conj":
+        # "X a [nié] ..." misparsed, "X ne reconnaît pas les faits et affirme que ...": the shared subject
         for c in cue.head.children:
-            if c.dep_ in _SUBJ:
+            if c.dep_ in _SUBJ and c.i < cue.i:
                 return c
     # a subject right before the verb that the parser hung elsewhere ("il a nié avoir ...")
     i = cue.i - 1
@@ -109,12 +115,20 @@ def _subject(cue: Token) -> Token | None:
         return doc[i]
     if _incise(doc, cue) is None:
         return None
-    # inversion: the first noun phrase after the verb, before any punctuation ("a déclaré M. Paul Verdier")
-    for t in doc[cue.i + 1:]:
-        if t.is_punct:
-            break
+    # inversion: the first noun phrase after the verb, before any punctuation ("a déclaré M. Paul Verdier"),
+    # past a date or a hearer ("a indiqué lundi le procureur", "a précisé à l'AFP le procureur")
+    i = cue.i + 1
+    while i < len(doc) and not doc[i].is_punct:
+        t = doc[i]
+        if t.pos_ == "ADP":
+            i = max(i, t.head.i) + 1 if t.head.i > i else i + 1
+            continue
+        if t.lower_ in _WHEN:
+            i += 1
+            continue
         if t.pos_ in ("NOUN", "PROPN") or t.pos_ == "PRON" and t.lower_.strip("-") in _PRONOUNS:
             return t
+        i += 1
     return None
 
 
@@ -152,7 +166,8 @@ def _incise(doc: Doc, cue: Token) -> tuple[int, int] | None:
     """Token bounds of an incise holding the cue (", a déclaré X," or ", indique le communiqué." at the end):
     a comma before the cue with only auxiliaries and adverbs between, the subject after it (with the subject
     before it, "Le maire, Jean-Marc Lestrade, a démenti", the comma closes an apposition)."""
-    if any(c.dep_ in _SUBJ and c.i < cue.i for c in cue.children):
+    if any(c.dep_ in _SUBJ and c.i < cue.i and not c.text.startswith("-")
+           and '"' not in doc[c.i:cue.i].text for c in cue.children):  # a subject inside the quote is none
         return None
     i = cue.i - 1
     while i >= 0 and (doc[i].pos_ in ("AUX", "ADV") or doc[i].lemma_ in ("avoir", "être")
@@ -176,6 +191,9 @@ def _frames(doc: Doc, sentence: int) -> list[_Frame]:
             continue
         if tok.pos_ == "NOUN" and tok.dep_ != "ROOT":
             continue  # "le dit rapport", "une déclaration": not a verb
+        if "Part" in tok.morph.get("VerbForm") and ("Pres" in tok.morph.get("Tense") or tok.dep_ == "acl" and not any(
+                c.dep_.startswith("aux") for c in tok.children)):
+            continue  # "une enquête confiée à la gendarmerie", "confirmant une information": no one speaks
         incise = _incise(doc, tok)
         content = [] if incise is not None else _content(tok, lemma)
         if lemma in _INCISE_ONLY and incise is None and not content:
@@ -221,14 +239,27 @@ def _name(tok: Token) -> Span:
         flat = [c for c in tok.subtree if c.dep_ == "flat:name"]
         if flat:
             return doc[flat[0].i:flat[-1].i + 1]
-    for ent in doc.ents:
-        if ent.start <= tok.i < ent.end and ent.label_ in _NAME_LABELS:
-            bounds = _clean_name(ent, ent.label_ == "PER")
-            if bounds is not None:
-                return doc[bounds[0]:bounds[1]]
     for c in tok.children:
         if c.dep_ == "appos" and c.ent_type_ == "PER":
             return _name(c)
+    # a title and the name after it ("le procureur de Montbéliard, Paul-Édouard Lallois")
+    if is_title(tok.text) or tok.lower_.strip(".") in HONORIFIQUES:
+        stop = next((t.i for t in doc[tok.i + 1:] if t.text in (".", ";", ":", '"') or t.pos_ in ("VERB", "AUX")),
+                    len(doc))
+        for ent in doc.ents:
+            if tok.i <= ent.start < stop or ent.start < tok.i < ent.end:
+                if ent.label_ == "PER" and tok.i < ent.start:
+                    bounds = _clean_name(ent, True)
+                    if bounds is not None:
+                        return doc[bounds[0]:bounds[1]]
+                cut = person_in(ent) if ent.label_ != "PER" else None
+                if cut is not None and cut > tok.i:
+                    return doc[cut:ent.end]
+    for ent in doc.ents:
+        if ent.start <= tok.i < ent.end and ent.label_ in _NAME_LABELS and not is_title(ent[0].text):
+            bounds = _clean_name(ent, ent.label_ == "PER")
+            if bounds is not None:
+                return doc[bounds[0]:bounds[1]]
     left = min([tok.i] + [c.left_edge.i for c in tok.lefts if c.dep_ in ("det", "amod", "nummod")])
     right = tok.i + 1
     for c in tok.rights:
@@ -308,7 +339,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     def inside(tok: Token, s: int) -> bool:
         return any(a <= tok.idx < b for a, b in quoted[s])
 
-    frames = [[f for f in _frames(doc, s) if not inside(f.cue, s)] for s, doc in enumerate(docs)]
+    # a frame is outside the quotes: no cue and no source inside what someone is quoted saying
+    frames = [[f for f in _frames(doc, s) if not inside(f.cue, s) and (f.source is None or not inside(f.source, s))]
+              for s, doc in enumerate(docs)]
     people = [_people(doc, s) for s, doc in enumerate(docs)]
     out: list[Statement] = []
 
@@ -361,8 +394,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         named = src.ent_type_ in _NAME_LABELS or src.pos_ == "PROPN" or src.lower_.strip(".") in HONORIFIQUES
         neg = any(c.lower_ in ("ne", "n'", "pas", "jamais") for c in fr.cue.children) or bool(_NEGATION.search(text))
         speaker = _resolve_entity(entities, article.id, speaker_at if named or src.pos_ == "PRON" else None, name)
-        if speaker is None and entities is not None and is_title(src.text):
-            speaker = _by_role(entities, article.id, src.text)  # "le maire" named with his role elsewhere
+        title = next((w for w in name.split()[:2] if is_title(w.split("'")[-1])), None)
+        if speaker is None and entities is not None and title is not None:
+            speaker = _by_role(entities, article.id, title)  # "le maire" named with his role elsewhere
         quote = Quote(speaker,
                       name, text, kind, fr.cue.text.lower() if fr.lemma not in ("selon", "d'après") else fr.lemma,
                       article.id, sentence)
@@ -389,11 +423,13 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     events: list[tuple[int, int, _Frame | None, Any]] = []
     used: set[int] = set()
     for sp in spans:
-        if len(quote_text(article, sp).split()) < 3:
-            continue  # a quoted word or a title (l'« occupation »), not speech
         first, final = sp.segments[0], sp.segments[-1]
+        before = article.sentences[first.sentence][: max(0, first.start - 1)].rstrip().split()
+        if len(quote_text(article, sp).split()) < 3 or before and before[-1].lower() in _PHRASE_BEFORE:
+            continue  # a quoted word or phrase ("une enquête pour « destruction ... »"), not speech
+        # after the quote, a frame is an incise (« ... », a déclaré X), never the next clause's verb
         cands = [(f.cue.idx - final.end, f) for f in frames[final.sentence]
-                 if f.cue.idx >= final.end and (f.incise is not None or not f.content)]
+                 if f.cue.idx >= final.end and f.incise is not None]
         cands += [(first.start - f.cue.idx, f) for f in frames[first.sentence] if f.cue.idx < first.start
                   and (not f.content or f.content[-1].idx >= first.start)]
         fr = min(cands, key=lambda c: c[0])[1] if cands else None
@@ -419,9 +455,12 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             doc = docs[s]
             toks = fr.content
             if fr.incise is not None and not toks:
-                # "Nous allons répondre, a déclaré le porte-parole": the words around the incise
+                # "Nous allons répondre, a déclaré le porte-parole": the words before the incise, and after it
+                # when they finish the clause ("La digue, a expliqué M. X, a cédé dans la nuit")
                 a, b = fr.incise
-                toks = [t for t in doc if t.i < a or t.i >= b]
+                toks = [t for t in doc if t.i < a]
+                if not any(t.pos_ in ("VERB", "AUX") for t in toks):
+                    toks += [t for t in doc if t.i >= b]
                 if any(inside(t, s) for t in toks):
                     continue  # quoted words: the quote is the statement
             toks = [t for t in toks if not t.is_punct or t.text == '"']
