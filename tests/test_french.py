@@ -187,3 +187,28 @@ def test_a_run_over_an_english_and_a_french_report_of_one_event(tmp_path: Path) 
     if check.exists():
         proc = subprocess.run([str(check), str(out / "brief.json")], capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+AGENCY = "\n\n".join([
+    "Le chantier du pont de Corvelle reprendra en mars, a indiqué lundi la préfète de l'Orvanne, Hélène Marsac.",
+    "M. Hugo Tessier, ingénieur de la société Pontis, a visité le chantier mardi. « Les piles sont saines, "
+    "poursuit-il, mais le tablier doit être remplacé. »",
+    "Les travaux coûteront douze millions d'euros, a précisé à l'agence Ouest Presse le maire de Corvelle, "
+    "Louis Ferrand.",
+])
+
+
+def test_agency_frames_past_a_date_a_hearer_and_inside_a_quote() -> None:
+    article = _article(AGENCY, aid="fr2")
+    index = entities.resolve_entities([article])
+    found = {q.cue: q for q in quotes.extract_quotes([article], index)}
+    # "a indiqué lundi la préfète ..., Hélène Marsac": the speaker is past the date, named after her title
+    assert (found["indiqué"].speaker_name, found["indiqué"].kind) == ("Hélène Marsac", "reported")
+    assert found["indiqué"].text == "Le chantier du pont de Corvelle reprendra en mars"
+    # "a précisé à l'agence Ouest Presse le maire ...": the agency is the hearer, not the speaker
+    assert found["précisé"].speaker_name == "Louis Ferrand"
+    assert found["précisé"].text == "Les travaux coûteront douze millions d'euros"
+    # the incise inside the quote frames it and is left out of the words quoted
+    q = found["poursuit"]
+    assert q.kind == "direct" and q.speaker == index.lookup("Hugo Tessier").id
+    assert q.text == "Les piles sont saines, mais le tablier doit être remplacé."

@@ -99,14 +99,14 @@ def person_in(span: Span) -> int | None:
 
 
 def _role_text(text: str) -> str | None:
-    text = re.sub(r"^(?:le|la|les|l'|un|une)\s*", "", text.strip(" ,;"), flags=re.I).strip()
+    text = re.sub(r"^(?:(?:le|la|les|un|une|du|au)\s+|l')", "", text.strip(" ,;"), flags=re.I).strip()
     return text if text and len(text.split()) <= 14 else None
 
 
 # A role after a name: "Paul Verdier, le président de la Compagnie fluviale de Brenneval, ..."
 _ROLE_AFTER = re.compile(r"^\s*,\s*((?:(?:le|la|un|une)\s+|l')?[^,.;:\"]+)", re.I)
 # A determiner and the word after it, in the text before a name.
-_DET_WORD = re.compile(r"(?:^|(?<=[\s,(]))(?:(?:le|la|un|une)\s+|l')([^\s,.;:\"]+)", re.I)
+_DET_WORD = re.compile(r"(?:^|(?<=[\s,(]))(?:(?:le|la|un|une|du|au)\s+|l')([^\s,.;:\"]+)", re.I)
 _NOT_IN_ROLE = ("VERB", "AUX", "SCONJ", "PRON")
 
 

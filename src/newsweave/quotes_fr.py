@@ -96,7 +96,10 @@ def _subject(cue: Token) -> Token | None:
     for t in [*doc[max(0, cue.i - 3):cue.i], *doc[cue.i + 1:cue.i + 3]]:
         if t.text.startswith("-") and t.lower_.strip("-") in _PRONOUNS:
             return t
+    incise = _incise(doc, cue) is not None
     for c in cue.children:
+        if incise and c.i < cue.i:
+            continue  # in an incise the subject follows the verb; before it is what is reported
         if c.dep_ in _SUBJ or c.dep_ == "expl:subj" and c.lower_.strip("-") in _PRONOUNS:
             if c.lower_ == "qui" and cue.dep_ == "acl:relcl":
                 return cue.head  # "le maire, qui a démenti ..."
@@ -106,6 +109,8 @@ def _subject(cue: Token) -> Token | None:
         for c in cue.head.children:
             if c.dep_ in _SUBJ and c.i < cue.i:
                 return c
+    if incise:
+        return _inverted(cue)
     # a subject right before the verb that the parser hung elsewhere ("il a nié avoir ...")
     i = cue.i - 1
     while i >= 0 and (doc[i].pos_ in ("AUX", "ADV") or doc[i].lemma_ in ("avoir", "être")
@@ -113,15 +118,21 @@ def _subject(cue: Token) -> Token | None:
         i -= 1
     if i >= 0 and doc[i].dep_ in _SUBJ and doc[i].pos_ in ("NOUN", "PROPN", "PRON") and doc[i].lower_ != "qui":
         return doc[i]
-    if _incise(doc, cue) is None:
-        return None
+    return None
+
+
+def _inverted(cue: Token) -> Token | None:
+    """The subject after the verb of an incise."""
+    doc = cue.doc
     # inversion: the first noun phrase after the verb, before any punctuation ("a déclaré M. Paul Verdier"),
     # past a date or a hearer ("a indiqué lundi le procureur", "a précisé à l'AFP le procureur")
     i = cue.i + 1
     while i < len(doc) and not doc[i].is_punct:
         t = doc[i]
-        if t.pos_ == "ADP":
+        if t.pos_ == "ADP":  # the hearer's phrase, its name included ("à l'agence Ouest Presse")
             i = max(i, t.head.i) + 1 if t.head.i > i else i + 1
+            while i < len(doc) and doc[i].pos_ in ("PROPN", "ADJ"):
+                i += 1
             continue
         if t.lower_ in _WHEN:
             i += 1
@@ -166,14 +177,16 @@ def _incise(doc: Doc, cue: Token) -> tuple[int, int] | None:
     """Token bounds of an incise holding the cue (", a déclaré X," or ", indique le communiqué." at the end):
     a comma before the cue with only auxiliaries and adverbs between, the subject after it (with the subject
     before it, "Le maire, Jean-Marc Lestrade, a démenti", the comma closes an apposition)."""
-    if any(c.dep_ in _SUBJ and c.i < cue.i and not c.text.startswith("-")
-           and '"' not in doc[c.i:cue.i].text for c in cue.children):  # a subject inside the quote is none
-        return None
     i = cue.i - 1
     while i >= 0 and (doc[i].pos_ in ("AUX", "ADV") or doc[i].lemma_ in ("avoir", "être")
                       or doc[i].lower_ in ("ne", "n'") or doc[i].text.startswith("-")):
         i -= 1
     if i < 1 or doc[i].text != ",":
+        return None
+    # before the comma, a clause of its own (a finite verb, a quote) is what the incise reports, whatever
+    # the parser made the subject; without one, a subject there is the cue's own
+    clause = '"' in doc[:i].text or any("Fin" in t.morph.get("VerbForm") for t in doc[:i])
+    if not clause and any(c.dep_ in _SUBJ and c.i < cue.i and not c.text.startswith("-") for c in cue.children):
         return None
     end = cue.i + 1
     while end < len(doc) and doc[end].text not in (",", ".", ";", "!", "?", ":", '"'):
@@ -340,8 +353,11 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         return any(a <= tok.idx < b for a, b in quoted[s])
 
     # a frame is outside the quotes: no cue and no source inside what someone is quoted saying
-    frames = [[f for f in _frames(doc, s) if not inside(f.cue, s) and (f.source is None or not inside(f.source, s))]
-              for s, doc in enumerate(docs)]
+    found = [_frames(doc, s) for s, doc in enumerate(docs)]
+    frames = [[f for f in fs if not inside(f.cue, s) and (f.source is None or not inside(f.source, s))]
+              for s, fs in enumerate(found)]
+    # « Nous avons montré notre mobilisation, poursuit-il, donné ... »: an incise the quote runs around
+    within = [[f for f in fs if inside(f.cue, s) and f.incise is not None] for s, fs in enumerate(found)]
     people = [_people(doc, s) for s, doc in enumerate(docs)]
     out: list[Statement] = []
 
@@ -433,16 +449,28 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         cands += [(first.start - f.cue.idx, f) for f in frames[first.sentence] if f.cue.idx < first.start
                   and (not f.content or f.content[-1].idx >= first.start)]
         fr = min(cands, key=lambda c: c[0])[1] if cands else None
+        cut = ""
+        if fr is None:
+            inner = [f for g in sp.segments for f in within[g.sentence]
+                     if g.start <= f.cue.idx < g.end and f.incise is not None]
+            if inner:
+                fr = inner[0]
+                a, b = fr.incise
+                doc = docs[fr.sentence]
+                cut = doc[a:b + 1].text if b < len(doc) and doc[b].text == "," else ""
         if fr is not None:
             used.add(id(fr))
-        events.append((first.sentence, first.start, fr, sp))
+        events.append((first.sentence, first.start, fr, (sp, cut)))
     for s, frs in enumerate(frames):
         events.extend((s, fr.cue.idx, fr, None) for fr in frs if id(fr) not in used)
     events.sort(key=lambda e: (e[0], e[1]))
-    for s, _, fr, sp in events:
+    for s, _, fr, quoted_here in events:
         st: Statement | None = None
-        if sp is not None:
+        if quoted_here is not None:
+            sp, cut = quoted_here
             text = quote_text(article, sp)
+            if cut:
+                text = re.sub(r"\s+", " ", text.replace(cut, ","))
             if fr is not None:
                 st = make(fr, text, "direct", s, sp.segments)
             else:
