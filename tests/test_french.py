@@ -195,6 +195,8 @@ AGENCY = "\n\n".join([
     "poursuit-il, mais le tablier doit être remplacé. »",
     "Les travaux coûteront douze millions d'euros, a précisé à l'agence Ouest Presse le maire de Corvelle, "
     "Louis Ferrand.",
+    "Pour la première fois, le pont a été fermé aux piétons. Pour Mme Anne Roussel, la fermeture durera tout "
+    "l'hiver.",
 ])
 
 
@@ -212,3 +214,6 @@ def test_agency_frames_past_a_date_a_hearer_and_inside_a_quote() -> None:
     q = found["poursuit"]
     assert q.kind == "direct" and q.speaker == index.lookup("Hugo Tessier").id
     assert q.text == "Les piles sont saines, mais le tablier doit être remplacé."
+    # "Pour X," names a source only when X is a person or a body, not "pour la première fois"
+    assert (found["pour"].speaker_name, found["pour"].text) == ("Anne Roussel", "la fermeture durera tout l'hiver")
+    assert sum(q.cue == "pour" for q in quotes.extract_quotes([article], index)) == 1

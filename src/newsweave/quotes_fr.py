@@ -60,6 +60,7 @@ _RELATIVE = {"lesquelles", "lesquels", "laquelle", "lequel", "que", "qu'", "quoi
 _NOT_AGENTS = frozenset("""rapport rapports bilan bilans sondage sondages étude études enquête chiffre chiffres
 données statistiques estimation estimations rumeur rumeurs source sources document documents texte textes
 communiqué communiqués information informations image images vidéo vidéos article articles""".split())
+_SOURCE_PHRASES = ("selon", "d'après", "pour")
 _WHEN = frozenset("""lundi mardi mercredi jeudi vendredi samedi dimanche hier aujourd'hui demain matin soir
 midi nuit jour semaine mois dernier dernière""".split())
 # Words after which a quotation is a phrase of the reporter's sentence, not speech.
@@ -215,10 +216,11 @@ def _frames(doc: Doc, sentence: int) -> list[_Frame]:
         if source is None:
             continue
         out.append(_Frame(sentence, tok, lemma, source, content, incise))
-    # selon X / d'après X
+    # selon X / d'après X / Pour X, (a person or organisation opening a clause: "Pour Emmanuel Macron, ...")
     for tok in doc:
         after = tok.lower_ == "après" and tok.i > 0 and doc[tok.i - 1].lower_ in ("d'", "de")
-        if tok.lower_ != "selon" and not after:
+        pour = tok.lower_ == "pour" and (tok.i == 0 or doc[tok.i - 1].text in (",", ";", ":"))
+        if tok.lower_ != "selon" and not after and not pour:
             continue
         nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
         if nxt is None or nxt.lower_ in _RELATIVE:
@@ -229,6 +231,9 @@ def _frames(doc: Doc, sentence: int) -> list[_Frame]:
             head = first.head if first.dep_ == "case" and first.head.i > tok.i else None
         if head is None or head.pos_ not in ("NOUN", "PROPN", "PRON"):
             continue
+        if pour and not (head.ent_type_ in ("PER", "ORG") and head.right_edge.i + 1 < len(doc)
+                         and doc[head.right_edge.i + 1].text == ","):
+            continue  # "pour la première fois", "pour les sinistrés": no source
         phrase = {t.i for t in head.subtree} | {tok.i, tok.i - 1 if after else tok.i}
         # what the source says: the clause it hangs on, the whole sentence when that is the main one (or the
         # parser left the phrase a root of its own)
@@ -240,7 +245,7 @@ def _frames(doc: Doc, sentence: int) -> list[_Frame]:
         while content and content[-1].is_punct:
             content = content[:-1]
         cue = doc[tok.i - 1] if after else tok
-        out.append(_Frame(sentence, cue, "d'après" if after else "selon", head, content))
+        out.append(_Frame(sentence, cue, "d'après" if after else tok.lower_, head, content))
     return out
 
 
@@ -414,7 +419,7 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         if speaker is None and entities is not None and title is not None:
             speaker = _by_role(entities, article.id, title)  # "le maire" named with his role elsewhere
         quote = Quote(speaker,
-                      name, text, kind, fr.cue.text.lower() if fr.lemma not in ("selon", "d'après") else fr.lemma,
+                      name, text, kind, fr.cue.text.lower() if fr.lemma not in _SOURCE_PHRASES else fr.lemma,
                       article.id, sentence)
         words = len(text.split())
         says = kind == "direct" or words >= 3 or fr.lemma in DENIALS and words >= 1
