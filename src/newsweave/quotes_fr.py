@@ -2,17 +2,20 @@
 Dependencies labels: nsubj, obj, ccomp, xcomp, obl:mod, expl:subj, parataxis).
 
 French news frames speech in a few ways, each read here:
-- an incise after or inside the quote, with the subject after the verb: « ... », a déclaré M. Paul Verdier /
-  « ... », a-t-il ajouté / « ... », indique le communiqué; and the same without quotation marks, as agency
-  copy often writes it ("Nous allons répondre, a déclaré le porte-parole");
+- an incise after the quote, with the subject after the verb: « ... », a déclaré M. Paul Verdier /
+  « ... », a-t-il ajouté / « ... », a indiqué lundi à l'AFP le procureur; inside it: « A, poursuit-il, B »
+  (the incise is cut from the words quoted); and without quotation marks, as agency copy often writes it
+  ("Nous allons répondre, a déclaré le porte-parole");
 - a subject before the cue: X a affirmé que ... / X a démenti toute négligence / X a nié avoir reçu ... /
   X estime que ... / X a assuré : « ... »;
-- a source phrase: selon X, ... / d'après X, ... ("selon lesquelles" and "selon que" are no source).
+- a source phrase: selon X, ... / d'après X, ... ("selon lesquelles" and "selon que" are no source) / "Pour X,"
+  opening a clause when X is a person or a body ("pour la première fois" is none).
 Quotation marks are found as in English (`quotes.find_quote_spans`: the cleaner turns « » and “ ” into
 straight marks). Statements and quotes have the English shape (`quotes.Statement`, `model.Quote`): the cue is
-the verb as written ("déclaré", "démenti") or "selon" / "d'après". "il"/"elle" resolve to the nearest person
-named before them in the same or the previous paragraph whose gender (from "M."/"Mme", a title's gender, or
-a given name) does not contradict the pronoun; "ils"/"elles" to the nearest organisation or group.
+the verb as written ("déclaré", "démenti") or "selon" / "d'après" / "pour". "il"/"elle" resolve to the one
+who spoke just before when the pronoun fits, else to the nearest person named before them in the same or
+the previous paragraph whose gender (from "M."/"Mme", a title's gender, or a given name) does not contradict
+the pronoun; "ils"/"elles" to the nearest organisation or group.
 A statement is listed in "who said what" when its source can speak (a person, an organisation, a body
 such as "la préfecture"), not a document ("un rapport", "le bilan"), and it says something.
 """
@@ -38,8 +41,8 @@ dire déclarer affirmer ajouter expliquer indiquer souligner assurer démentir n
 annoncer confirmer répondre insister marteler lancer trancher prévenir avertir rappeler reconnaître admettre
 confier juger regretter déplorer dénoncer accuser promettre conclure raconter témoigner commenter contester
 réfuter critiquer condamner avouer signaler noter observer espérer craindre penser croire écrire répliquer
-rétorquer assurer annoncer certifier garantir prétendre soutenir maintenir considérer interroger demander
-s'interroger mettre_en_garde révéler dévoiler détailler poursuivre conclure tweeter publier protester
+rétorquer certifier garantir prétendre soutenir maintenir considérer interroger demander révéler dévoiler
+détailler poursuivre tweeter publier protester
 """.split())
 DENIALS = frozenset("démentir nier rejeter réfuter contester".split())
 # Verbs that are speech only in an incise (« ... », poursuit-il) or with a clause: "poursuivre" is also to
@@ -289,12 +292,14 @@ def _name(tok: Token) -> Span:
 
 def _gender(span: Span) -> str | None:
     """'m', 'f' or None for a person as written: an honorific, a title's gender, or a given name."""
-    doc = span.doc
-    before = doc[span.start - 1].lower_.strip(".") if span.start > 0 else ""
-    if before in ("m", "mm") or "Masc" in doc[span.start - 1].morph.get("Gender") and is_title(before):
-        return "m"
-    if before in ("mme", "mmes", "mlle") or "Fem" in doc[span.start - 1].morph.get("Gender") and is_title(before):
-        return "f"
+    prev = span.doc[span.start - 1] if span.start > 0 else None
+    if prev is not None:
+        word = prev.lower_.strip(".")
+        gender = prev.morph.get("Gender") if is_title(word) else []
+        if word in ("m", "mm") or "Masc" in gender:
+            return "m"
+        if word in ("mme", "mmes", "mlle") or "Fem" in gender:
+            return "f"
     if span.root.pos_ == "NOUN":
         g = span.root.morph.get("Gender")
         return {"Masc": "m", "Fem": "f"}.get(g[0]) if g else None
