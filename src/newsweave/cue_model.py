@@ -123,6 +123,13 @@ def _shared(prefix: str, sentence: int, n_sentences: int, content: list[Token]) 
     f += [f"{prefix}w:{t.lower_}" for t in words[:3]]
     if any(t.text == '"' for t in content):
         f.append(f"{prefix}has_quote_mark")
+    if any(quotes.cue_lemma(t.text) and t.pos_ == "VERB" for t in content):
+        f.append(f"{prefix}has_cue")  # a frame inside the content: nested, or the content runs too far
+    if content:
+        doc = content[-1].doc
+        tail = [t for t in doc[content[-1].i + 1 :] if not t.is_punct]
+        f.append(f"{prefix}after:{_bucket(len(tail))}")
+        f.append(f"{prefix}share:{min(10, 10 * len(words) // max(1, len(doc)))}")
     return f
 
 
@@ -278,10 +285,11 @@ def revise(statements: list[quotes.Statement], docs: list[Doc], article: Article
     """The rule-based statements the model keeps, in their order, then the unlisted ones it adds, in reading
     order. Candidates are read beside all the rule-based statements, as in training."""
     model = load()
+    keep, new = model.keep, model.new
     kept = [
         st
         for st in statements
-        if st.source_at is None or model.keep.probability(statement_features(st, docs, statements)) >= model.keep.threshold
+        if st.source_at is None or keep.probability(statement_features(st, docs, statements)) >= keep.threshold
     ]
-    added = [st for st, f in candidates(statements, docs, article) if model.new.probability(f) >= model.new.threshold]
+    added = [st for st, f in candidates(statements, docs, article) if new.probability(f) >= new.threshold]
     return kept + added
