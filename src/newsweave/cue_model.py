@@ -5,7 +5,9 @@ PolNeAR counts as attribution far more than speech: verbs of stance and action w
 so no fixed verb list takes them. Two logistic regressions, fitted on PolNeAR train by
 bench/train_attribution.py and shipped as plain weights in data/attribution.json, score
 
-* each statement the rules in newsweave.quotes found (kept when its probability reaches the keep threshold);
+* each statement the rules in newsweave.quotes found (kept when its probability reaches the keep threshold;
+  one that "who said what" lists has a lower threshold of its own, where train says the model is clearly
+  right to drop it, so the brief keeps what the rules list but for clear errors);
 * each other verb with a subject of its own, as a candidate whose source is that subject and whose content
   is the verb's complements to its right (added when its probability reaches the new threshold). These are
   attributions all the same, but never "who said what": they are not listed.
@@ -54,13 +56,15 @@ class _Logit:
 class CueModel:
     keep: _Logit
     new: _Logit
+    keep_listed: float  # the keep threshold of a statement "who said what" lists
 
 
 @lru_cache(maxsize=1)
 def load() -> CueModel:
     """The weights shipped with the package (read once per process)."""
     raw = json.loads(files("newsweave").joinpath("data/attribution.json").read_text(encoding="utf-8"))
-    return CueModel(*(_Logit(raw[k]["bias"], raw[k]["threshold"], raw[k]["weights"]) for k in ("keep", "new")))
+    keep, new = (_Logit(raw[k]["bias"], raw[k]["threshold"], raw[k]["weights"]) for k in ("keep", "new"))
+    return CueModel(keep, new, raw["keep"]["threshold_listed"])
 
 
 def _bucket(n: int) -> str:
@@ -289,7 +293,9 @@ def revise(statements: list[quotes.Statement], docs: list[Doc], article: Article
     kept = [
         st
         for st in statements
-        if st.source_at is None or keep.probability(statement_features(st, docs, statements)) >= keep.threshold
+        if st.source_at is None
+        or keep.probability(statement_features(st, docs, statements))
+        >= (model.keep_listed if st.listed else keep.threshold)
     ]
     added = [st for st, f in candidates(statements, docs, article) if new.probability(f) >= new.threshold]
     return kept + added
