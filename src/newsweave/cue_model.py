@@ -285,10 +285,13 @@ def _candidate(
     return quotes.Statement(q, speaker_at, segs, negated, src, listed=False), f
 
 
-def revise(statements: list[quotes.Statement], docs: list[Doc], article: Article) -> list[quotes.Statement]:
-    """The rule-based statements the model keeps, in their order, then the unlisted ones it adds, in reading
-    order. Candidates are read beside all the rule-based statements, as in training."""
-    model = load()
+def revise(
+    statements: list[quotes.Statement], docs: list[Doc], article: Article, model: CueModel | None = None
+) -> list[quotes.Statement]:
+    """The rule-based statements the model (by default the shipped one) keeps, in their order, then the
+    unlisted ones it adds, in reading order. Candidates are read beside all the rule-based statements, as in
+    training."""
+    model = model or load()
     keep, new = model.keep, model.new
     kept = [
         st
