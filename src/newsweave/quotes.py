@@ -65,8 +65,8 @@ _IRREGULAR = {
 }
 # Verb forms that PolNeAR's annotators marked as the cue of an attribution in at least half of their uses
 # as a verb in its train split, and at least 3 times ("boasted", "railed", "touted"): printed by
-# `bench/attribution.py --learn-cues`. They widen what counts as an attribution; reported content that only
-# they frame is not listed as who said what (a quotation they frame is).
+# `bench/attribution.py --learn-cues`. They widen what counts as an attribution; what they report is listed
+# only when it says something (a clause or a predication), never a bare object ("touted her record").
 _LEARNED_CUES = frozenset("""
 according accuse accused accuses accusing acknowledge acknowledged acknowledges acknowledging acquiesced added
 adding adds admits admitted advocate advocates agreed aiming alleges alleging alluding angered announce
@@ -99,7 +99,9 @@ warning withdrew wondered wondering worried writes wrote yelled
 _DENIAL_VERBS = {"deny", "reject", "dismiss", "refute", "rebut", "contradict", "dispute"}
 # Cues whose object is what the statement is about rather than a proposition: "denied the reports",
 # "accused Washington of ...", "called the reports misinformation". Other cues need a clause.
-_OBJECT_CUES = _DENIAL_VERBS | {"accuse", "call"}
+_OBJECT_CUES = _DENIAL_VERBS | {"accuse", "call", "announce", "confirm", "admit", "acknowledge", "report"}
+# Objects that make "claimed X" a statement: "the group claimed responsibility for the blast".
+_CLAIMED = {"responsibility", "credit", "victory"}
 # Cues whose object is the hearer: "told reporters that ..." says nothing until its clause.
 _HEARER_CUES = {"tell", "inform", "brief", "assure", "notify"}
 # Common nouns that name a person, an organisation or a group of people, so can be a speaker; a noun
@@ -118,6 +120,13 @@ brother sister wife husband son daughter mother father crew public
 # Agent suffixes ("exporters", "economists", "historians", "residents") have a few common non-agents.
 _AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent")
 _NOT_AGENTS = frozenset("rumor letter order chapter poster banner number error sector factor".split())
+# Sources that cannot speak but that news cites for what it reports: unnamed sources, polls, reports, records.
+# "sources said", "according to the poll", "the report added" are listed with the source as written.
+_DOCUMENT_NOUNS = frozenset("""
+source poll survey study report analysis data figure statistic record document video footage transcript book
+filing memo estimate census research audit review assessment intelligence readout release indictment complaint
+lawsuit affidavit ruling projection forecast
+""".split())
 
 
 def _forms(base: str) -> list[str]:
@@ -139,6 +148,12 @@ def _forms(base: str) -> list[str]:
 CUE_LEMMA: dict[str, str] = {f: b for b in _CUE_VERBS for f in _forms(b)}
 # Nouns that make "the words of X" / "X's statement" a frame.
 _FRAME_NOUNS = {"words", "statement", "remarks", "comments"}
+# Nouns that report what their possessor said when a clause follows: "Trump's claim that ...".
+_CLAIM_NOUNS = {
+    "claim", "assertion", "allegation", "accusation", "argument", "warning", "promise", "insistence", "contention",
+    "suggestion", "prediction", "statement", "denial", "admission", "charge", "pledge", "vow",
+}
+_CAUSATIVES = {"let", "lets", "letting", "make", "makes", "made", "making", "help", "helps", "helped"}
 _PRONOUNS_PERSON = {"he", "she", "him", "her"}
 _PRONOUNS_GROUP = {"they", "them"}
 _NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP"}
@@ -336,6 +351,14 @@ def _agentive(tok: Token) -> bool:
     return singular.endswith(_AGENT_SUFFIXES) and singular not in _NOT_AGENTS and not singular.endswith("ment")
 
 
+def _documentary(tok: Token | None) -> bool:
+    """Whether a source that cannot speak is one news cites for what it reports ("sources", "the poll")."""
+    if tok is None or tok.pos_ not in ("NOUN", "PROPN"):
+        return False
+    w = tok.lower_
+    return w in _DOCUMENT_NOUNS or w.endswith("s") and w[:-1] in _DOCUMENT_NOUNS
+
+
 def _author(tok: Token) -> Token | None:
     """The speaker behind a source that cannot speak itself: its possessor ("Norvessa's readout") or the
     agent that put it out ("rumors reported by the Financial Times"); None when there is neither."""
@@ -359,7 +382,12 @@ def _proposition(content: list[Token], lemma: str) -> bool:
     if lemma in _OBJECT_CUES:
         return True
     ids = {t.i for t in content}
-    return any(t.pos_ in ("VERB", "AUX", "ADJ") for t in content if t.head.i not in ids or t.head.i == t.i)
+    tops = [t for t in content if t.head.i not in ids or t.head.i == t.i]
+    if any(t.dep_ == "dobj" for t in tops) and any(t.dep_ == "oprd" or t.lower_ == "as" for t in tops):
+        return True  # a predication: "described the fire as suspicious", "called the plan a fantasy"
+    if lemma.startswith("claim") and any(t.dep_ == "dobj" and t.lower_ in _CLAIMED for t in tops):
+        return True
+    return any(t.pos_ in ("VERB", "AUX", "ADJ") for t in tops)
 
 
 def _clausal(docs: list[Doc], sp: QuoteSpan) -> bool:
@@ -401,7 +429,7 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 alt += [c for c in tok.children if c.dep_ in _SUBJ and c.i > dateline]
                 subj = alt[0] if alt else None
             relative = None
-            if subj is not None and subj.lower_ in ("who", "that") and tok.dep_ == "relcl":
+            if subj is not None and subj.lower_ in ("who", "that", "which") and tok.dep_ == "relcl":
                 relative, subj = subj, tok.head  # "lawmakers who say ...": the relative pronoun stands for the noun
             if (
                 subj is None
@@ -423,6 +451,8 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 for c in tok.children
             ):
                 continue  # "knew him" is not an attribution; "called it misinformation" is
+            if tok.dep_ in ("ccomp", "xcomp") and tok.head.lower_ in _CAUSATIVES:
+                continue  # "let them know that ...": what they are to learn, not what they said
             if lemma == "ask" and not any(c.dep_ == "ccomp" for c in tok.children):
                 continue  # "asked China for help / to supply arms" is a request, the news itself, not speech
             exclude = {t.i for t in subj.subtree} - {t.i for t in tok.subtree}  # a relative clause is content
@@ -442,6 +472,15 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
             drop = {t.i for t in tok.subtree}
             content = [t for t in tok.head.subtree if t.i not in drop] if tok.head.i != tok.i else []
             frames.append(Frame(sentence, tok, "according to", who or src, content, who is not None))
+        elif tok.pos_ == "NOUN" and (tok.lower_ in _CLAIM_NOUNS or tok.lower_[:-1] in _CLAIM_NOUNS):
+            poss = next((c for c in tok.children if c.dep_ == "poss"), None)
+            clause = next((c for c in tok.children if c.dep_ in ("acl", "ccomp") and any(
+                d.dep_ == "mark" and d.lower_ == "that" for d in c.children)), None)
+            if poss is None or clause is None or _inside(poss, quoted) or poss.pos_ == "PRON":
+                continue
+            who = _author(poss)
+            content = [t for t in clause.subtree if t.dep_ != "mark" or t.head.i != clause.i]
+            frames.append(Frame(sentence, tok, "claim", who or poss, content, who is not None))
         elif tok.lower_ in _FRAME_NOUNS and tok.dep_ in _SUBJ | {"attr"}:
             of = next((c for c in tok.children if c.lower_ == "of"), None)
             src = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
@@ -476,6 +515,12 @@ def _signature(docs: list[tuple[int, Doc]], after: int) -> Frame | None:
     if not name or rest and not rest[0][1].is_punct:
         return None
     return Frame(name[-1][0], toks[0][1], "say", name[-1][1], [])
+
+
+def _bare(doc: Doc) -> bool:
+    """Whether a sentence is only a speech frame: a few words around a verb, "Clinton said." """
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    return 0 < len(words) <= 8 and doc[-1].text in (".", ":") and not any(t.text == '"' for t in doc)
 
 
 def _dateline_end(doc: Doc) -> int:
@@ -519,6 +564,10 @@ def _name_span(tok: Token) -> Span:
     for c in tok.children:  # "Chinese embassy spokesman in Washington, Li Pengyu, said"
         if c.dep_ in ("appos", "compound") and c.ent_type_ in ("PERSON", "ORG") and c.i > tok.i:
             return _name_span(c)
+        if c.dep_ == "acl" and c.lower_ in ("known", "called", "named"):  # "the group known as the ETA"
+            for d in c.subtree:
+                if d.ent_type_ in ("PERSON", "ORG") and d.i > c.i:
+                    return _name_span(d)
     left = tok.i
     for c in sorted((c for c in tok.lefts), key=lambda c: -c.i):
         if (
@@ -555,6 +604,8 @@ def _mentions(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[_M
             place = prep in ("in", "at", "near") or ent.label_ == "GPE" and prep in ("to", "from")
             if root.dep_ == "pobj" and ent.label_ != "PERSON" and place:
                 continue  # "met in Lisvana": a place, not a party a "they" could stand for
+            if ent.label_ == "NORP" and root.dep_ == "amod":
+                continue  # "the Democratic nominee": a modifier, not a group a "they" could stand for
             person = ent.label_ == "PERSON" or (ent.label_ in ("ORG", "GPE") and titled(ent))
             out.append(
                 _Mention(
@@ -568,6 +619,11 @@ def _mentions(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[_M
     for tok in doc:  # groups ("US officials", "sources") and people named by their role ("the chief engineer")
         if tok.dep_ not in _SUBJ or _inside(tok, quoted) or tok.ent_type_:
             continue
+        if tok.pos_ == "PROPN" and tok.tag_ == "NNP" and tok.text[:1].isupper():
+            # a name the small model left untagged ("Ham made it clear"): a person once the article names
+            # that person in full (_mark_people), else an organisation a "they" can stand for
+            out.append(_Mention(sentence, _name_span(tok), True, False, True))
+            continue
         if tok.tag_ in ("NNS", "NNPS") and _agentive(tok):  # "they" can be officials, not "the talks"
             out.append(_Mention(sentence, _name_span(tok), True, False, True))
         elif tok.tag_ == "NN" and tok.lower_ in TITLES:
@@ -579,7 +635,7 @@ def _surname(span: Span) -> str:
     return span[-1].text.lower()
 
 
-def _mark_people(article: Article, mentions: list[list[_Mention]], entities: Any | None) -> None:
+def _mark_people(article: Article, mentions: list[list[_Mention]], entities: Any | None) -> set[str]:
     """Count as people the ORG- or GPE-tagged names that the entity index, or a surer mention, says are.
 
     A surer mention is a full name tagged PERSON or a titled one; only one-word names take its type, the way
@@ -593,7 +649,7 @@ def _mark_people(article: Article, mentions: list[list[_Mention]], entities: Any
     }
     for ms in mentions:
         for m in ms:
-            if m.person or m.span.label_ not in ("ORG", "GPE"):
+            if m.person or m.span.label_ not in ("ORG", "GPE", ""):
                 continue
             ent = (
                 entities.entity_of(article.id, m.sentence, m.span.start_char, m.span.end_char)
@@ -602,6 +658,22 @@ def _mark_people(article: Article, mentions: list[list[_Mention]], entities: Any
             )
             if (ent is not None and ent.type == "PERSON") or (len(m.span) == 1 and _surname(m.span) in sure):
                 m.person, m.plural = True, False
+    return sure
+
+
+def _add_surnames(docs: list[Doc], mentions: list[list[_Mention]], sure: set[str], quoted: list) -> None:
+    """Subjects written with the surname of someone the article names in full are that person, whatever the
+    tagger made of the word ("Ham went on to explain" after "Gen. Norman Ham": a noun to the small model)."""
+    for s, doc in enumerate(docs):
+        taken = {t.i for m in mentions[s] for t in m.span}
+        extra = [
+            _Mention(s, doc[t.i : t.i + 1], True, True, False)
+            for t in doc
+            if t.dep_ in _SUBJ and t.i not in taken and t.lower_ in sure and t.text[:1].isupper()
+            and not _inside(t, quoted[s])
+        ]
+        if extra:
+            mentions[s] = sorted(mentions[s] + extra, key=lambda m: m.span.start)
 
 
 # -- the stage -----------------------------------------------------------------------------------
@@ -664,8 +736,12 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         for g in sp.segments:
             quoted[g.sentence].append((g.start, g.end))
     mentions = [_mentions(doc, s, quoted[s]) for s, doc in enumerate(docs)]
-    _mark_people(article, mentions, entities)
+    sure = _mark_people(article, mentions, entities)
+    _add_surnames(docs, mentions, sure, quoted)
     frames = [_frames(doc, s, quoted[s]) for s, doc in enumerate(docs)]
+    for fr in (f for fs in frames for f in fs):
+        if not fr.agent and fr.source is not None and fr.source.lower_ in sure and fr.source.text[:1].isupper():
+            fr.agent = True  # "Ham said" where the tagger read a noun
     para_of = article.paragraph_of or [0] * len(docs)
     named_in: dict[str, set[int]] = {}  # the last word of each name, and the sentences that name it
     for ms in mentions:
@@ -706,6 +782,13 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
                         break
                     if fits(src, st.speaker_at):
                         return st.quote.speaker_name, st.speaker_at, True
+            if out and out[-1].quote.sentence == fr.sentence - 1 and fits(src, out[-1].speaker_at) and not any(
+                m.subject and m.span.end <= src.i for m in mentions[fr.sentence]
+            ):
+                # 'According to Ham, ... Obama's policies. | "...," he said.': the one who just spoke, not a
+                # name inside what he said
+                last = out[-1]
+                return last.quote.speaker_name, last.speaker_at, True
             # News paragraphs are short: a "he said" with no one named in its paragraph or the one before
             # may refer to someone the text no longer names nearby, so that guess is not listed.
             reported = frozenset(t.i for t in fr.content)
@@ -756,8 +839,8 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         )
         listed = (
             sure
-            and fr.agent
-            and (kind == "direct" or not fr.learned and _proposition(fr.content, fr.lemma))
+            and (fr.agent or _documentary(fr.source))
+            and (kind == "direct" or _proposition(fr.content, fr.lemma))
         )
         return Statement(q, at, content_at, neg, src_at, listed)
 
@@ -781,6 +864,15 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         ):
             # '"..." were the words of Sullivan': the splitter cut the frame off into its own sentence
             cands = [(f.cue.idx + 1000, f) for f in frames[nxt]]
+        if not cands and nxt < len(docs) and para_of[nxt] == para_of[final.sentence]:
+            # '"How many times ...?" | Clinton said.': after a question or exclamation mark the splitter leaves
+            # the frame alone in the next sentence
+            cands = [(f.cue.idx + 1000, f) for f in frames[nxt] if not f.content and _bare(docs[nxt])]
+        prev = first.sentence - 1
+        if not cands and first.start <= 1 and prev >= 0 and article.sentences[prev].rstrip().endswith(":"):
+            # 'The New York Times reports: | "..."': a frame that closes on a colon introduces the next quote,
+            # in its own paragraph or the next
+            cands = [(2000, f) for f in frames[prev] if not f.content and para_of[first.sentence] - para_of[prev] <= 1]
         if not cands:
             after = [(final.sentence, docs[final.sentence])]
             if nxt < len(docs) and para_of[nxt] == para_of[final.sentence]:
@@ -828,6 +920,7 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     events.sort(key=lambda e: (e[0], e[1]))
 
     made: dict[int, Statement] = {}  # frame (by id) -> the direct statement it frames
+    phrasal: set[int] = set()  # statements not listed only because their first part is a phrase
     for s, _, fr, sp in events:
         st: Statement | None = None
         if sp is not None:
@@ -853,11 +946,15 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
                 gap = " " if last.quote.text[-1:] in ".?!" else " \u2026 "
                 last.quote.text = f"{last.quote.text}{gap}{text}"
                 last.content_at = last.content_at + sp.segments
+                if id(last) in phrasal and _clausal(docs, sp):
+                    last.listed = True  # '"Now that I am free to say it," he said, "it was a mistake."'
+                    phrasal.discard(id(last))
                 continue
             if fr is not None:
                 st = make(fr, text, "direct", s, sp.segments)
-                if st is not None and not _clausal(docs, sp):
+                if st is not None and st.listed and not _clausal(docs, sp):
                     st.listed = False  # a quoted phrase ("called for 'restraint on all sides'") says nothing alone
+                    phrasal.add(id(st))
                 if st is not None:
                     made[id(fr)] = st
             else:
