@@ -92,7 +92,7 @@ def _source_kind(tok: Token) -> str:
 def _cue_class(word: str) -> str:
     lemma = quotes.cue_lemma(word)
     if lemma:
-        return "listed:" + lemma
+        return "lemma:" + lemma
     return "learned" if word.lower() in quotes._LEARNED_CUES else "other"
 
 
