@@ -8,9 +8,9 @@ bench/train_attribution.py and shipped as plain weights in data/attribution.json
 * each statement the rules in newsweave.quotes found (kept when its probability reaches the keep threshold;
   one that "who said what" lists has a lower threshold of its own, where train says the model is clearly
   right to drop it, so the brief keeps what the rules list but for clear errors);
-* each other verb with a subject of its own, as a candidate whose source is that subject and whose content
-  is the verb's complements to its right (added when its probability reaches the new threshold). These are
-  attributions all the same, but never "who said what": they are not listed.
+* each other verb with a subject and a complement of its own, as a candidate whose source is that subject
+  and whose content is what the verb governs to its right (added when its probability reaches the new
+  threshold). These are attributions all the same, but never "who said what": they are not listed.
 
 Every feature is a string read off the shared spaCy parse (no lemmatizer: word forms, tags, dependencies,
 entity labels, and the cue tables of newsweave.quotes); a probability is the logistic of the bias plus the
