@@ -142,7 +142,8 @@ def test_a_supporter_named_differently_never_disputes_the_claim():
                  "bridge. Vandam doubted that the mayor would ever admit ordering cheaper steel for the bridge. "
                  "The council meets next week."),
         ("courier", "The mayor of Valmora told the builder to buy cheaper steel for the harbour bridge, engineers "
-                    "said. Mayor Lena Ortiz denied ordering cheaper steel for the bridge on Wednesday."),
+                    "said. Mayor Lena Ortiz denied on Wednesday that the mayor of Valmora had ordered cheaper steel "
+                    "for the harbour bridge."),
     ]
     arts = [_article(t, o) for o, t in story]
     index = resolve_entities(arts)
@@ -275,3 +276,47 @@ def test_no_dispute_is_drawn_from_a_video_title_or_from_nobody():
     claims = find_claims(arts, extract_quotes(arts), None, find_copies(arts))
     disputes = [d for c in claims for d in c.disputes]
     assert claims and not any("01:48" in d.text or d.by_name in ("Lisvana", "Some") for d in disputes), disputes
+
+
+def test_a_refusal_a_legal_dismissal_or_a_question_is_no_dispute():
+    def rel(sentence: str, text: str, cue: str | None = "said"):
+        return denial_relation(Quote(None, "X", text, "reported", cue, "a", 0), nlp.english()(sentence))
+
+    # rejecting a call or an offer, refusing someone something, a judge dismissing charges: nothing said is denied
+    assert rel("The minister rejected calls for a ceasefire.", "calls for a ceasefire", "rejected") is None
+    assert rel("The court denied him bail.", "bail", "denied") is None
+    assert rel("The mayor denied the request for more money.", "the request for more money", "denied") is None
+    assert rel("A judge dismissed the charges against the builder.", "the charges against the builder",
+               "dismissed") is None
+    # a doubt withdrawn, a doubt no one casts, a question about why
+    assert rel("She initially dismissed the report that the bridge was unsafe.",
+               "the report that the bridge was unsafe", "dismissed") is None
+    assert rel("He said the builder was guilty beyond a reasonable doubt.",
+               "the builder was guilty beyond a reasonable doubt") is None
+    assert rel("The senator questioned why the port stopped inspecting ships.",
+               "why the port stopped inspecting ships", "questioned") is None
+    # "false" calls a claim false only when it is the claim's word
+    assert rel("She said it was a false dawn for the harbour.", "it was a false dawn for the harbour") is None
+    assert rel("She said the reports were false.", "the reports were false") == ("contradicts", True)
+    # the same verbs against something said are denials
+    assert rel("The minister rejected claims that the port had closed.", "claims that the port had closed",
+               "rejected") == ("denies", True)
+    assert rel("The builder denied that the steel was cheap.", "the steel was cheap", "denied") == ("denies", True)
+    assert rel("He was not asked about the bridge.", "he was not asked about the bridge") != ("denies", True)
+
+
+def test_a_denial_disputes_the_claim_and_a_bare_negation_disputes_nothing():
+    story = [
+        ("ledger", "Harbour officials said the port of Valmora will reopen on Monday after the strike. "
+                   "Ships are waiting outside the harbour."),
+        ("post", "The port of Valmora will reopen on Monday after the strike, harbour officials said. "
+                 "Union leader Tomas Ruiz denied that the port of Valmora will reopen on Monday after the strike. "
+                 "Harbour master Ines Alvarez said the port of Valmora will not reopen on Monday. "
+                 "Ruiz said no one was hurt during the strike."),
+    ]
+    arts = [_article(t, o) for o, t in story]
+    index = resolve_entities(arts)
+    claims = find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
+    port = next(c for c in claims if "reopen" in c.text)
+    assert [d.by_name for d in port.disputes] == ["Tomas Ruiz"], [(d.by_name, d.text) for d in port.disputes]
+    assert not any("hurt" in d.text or d.by_name == "Ines Alvarez" for c in claims for d in c.disputes)
