@@ -1001,7 +1001,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     for st in out:
         if _DANGLING.search(st.quote.text):
             st.listed = False  # cut mid-phrase: the brief never shows it
-    return out
+    from . import cue_model  # imports this module
+
+    return cue_model.revise(out, docs, article)  # the learned keep/drop, and unlisted stance and action frames
 
 
 # Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase. Most
