@@ -3,8 +3,9 @@
     .venv/bin/python bench/attribution.py [--quick] [--split dev|train] [--no-speed] [--data ../shared/data/polnear]
     .venv/bin/python bench/attribution.py --learn-cues   # the cue forms learned on train (newsweave.quotes)
 
-Protocol: the cue forms in newsweave.quotes are learned on PolNeAR train (840 articles) and rule changes
-are checked on train; dev (84 articles) is the reported figure. docs/benchmarks/attribution.md says which
+Protocol: the cue forms in newsweave.quotes and the weights of newsweave.cue_model (bench/train_attribution.py)
+are learned on PolNeAR train (840 articles) and rule changes are checked on train; dev (84 articles) is the
+reported figure. docs/benchmarks/attribution.md says which
 rules were first spotted in dev errors, so how held-out dev is for them.
 
 Baselines run in the same process on the same texts: a quotation-mark regex with the nearest

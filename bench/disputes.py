@@ -10,9 +10,9 @@ on), GVC dev incidents and each PolNeAR dev article (checked, not tuned on), and
 claim), keyed by hashes of the texts so that no text is stored; a dispute shown that has no verdict yet is
 counted apart as unjudged, and `--judge` prints each of those for a reader to decide.
 
-Baseline in the same run: every denial the parse finds (a denial verb, phrase or negated statement by an
-identifiable speaker) listed against the claim it is most similar to, with no threshold; its precision is
-judged by the same verdicts where they exist.
+Baseline in the same run: the same stages with the attachment threshold of the previous release
+(claims.SIM_DISPUTE = 0.45), i.e. every denial attached to its nearest claim unless that is far off; its
+disputes are judged by the same verdicts (the ones without a verdict are counted apart).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from newsweave import claims as claims_stage
 from newsweave.claims import find_claims
 from newsweave.copies import find_copies
 from newsweave.entities import resolve_entities
@@ -74,16 +75,26 @@ def stories(name: str) -> dict[str, list[Article]]:
     return out
 
 
-def disputes_of(articles: list[Article]) -> list[tuple[str, str, str, str, str]]:
-    """(article, dispute sentence, claim text, speaker, relation) for every dispute the story's brief shows."""
+BASELINE_SIM = 0.45
+
+
+def disputes_of(articles: list[Article]) -> dict[str, list[tuple[str, str, str, str, str]]]:
+    """(article, dispute sentence, claim text, speaker, relation) for every dispute the story's brief shows,
+    for newsweave and for the baseline threshold."""
     copies = find_copies(articles) if len(articles) > 1 else []
     index = resolve_entities(articles)
     quotes = extract_quotes(articles, index)
     by_id = {a.id: a for a in articles}
-    out = []
-    for claim in find_claims(articles, quotes, index, copies):
-        for d in claim.disputes:
-            out.append((d.article, by_id[d.article].sentences[d.sentence], claim.text, d.by_name, d.relation))
+    out: dict[str, list[tuple[str, str, str, str, str]]] = {}
+    ours = claims_stage.SIM_DISPUTE
+    for system, sim in (("newsweave", ours), ("baseline", BASELINE_SIM)):
+        claims_stage.SIM_DISPUTE = sim
+        try:
+            found = find_claims(articles, quotes, index, copies)
+        finally:
+            claims_stage.SIM_DISPUTE = ours
+        out[system] = [(d.article, by_id[d.article].sentences[d.sentence], c.text, d.by_name, d.relation)
+                       for c in found for d in c.disputes]
     return out
 
 
@@ -91,7 +102,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", default="ecbplus,gvc,polnear,seeds")
     ap.add_argument("--show", action="store_true", help="print every dispute shown, with its verdict")
-    ap.add_argument("--judge", action="store_true", help="print the disputes that have no verdict yet")
+    ap.add_argument("--judge", action="store_true", help="print the disputes (ours and the baseline's) that have no "
+                    "verdict yet")
     ap.add_argument("--stories", default="", help="only these story ids (comma-separated)")
     args = ap.parse_args()
     if not DATA.is_dir():
@@ -110,23 +122,25 @@ def main() -> int:
         for sid, arts in sorted(stories(name).items()):
             if args.stories and sid not in args.stories.split(","):
                 continue
-            for aid, sentence, claim, by, relation in disputes_of(arts):
-                k = (aid, key(sentence), key(claim))
-                right = verdicts.get(k)
-                rows.append((name, right))
-                if args.show or args.judge and right is None:
-                    mark = {True: "RIGHT", False: "WRONG", None: "UNJUDGED"}[right]
-                    print(json.dumps({"set": name, "story": sid, "article": aid, "sentence": k[1], "claim": k[2],
-                                      "verdict": mark}))
-                    print(f"   claim: {claim[:220]}")
-                    print(f"   {relation} by {by}: {sentence[:300]}")
-    print("\n| set | disputes shown | judged | right | precision |")
-    print("|---|---|---|---|---|")
-    for name in [*args.sets.split(","), "all"]:
-        mine = [r for n, r in rows if n == name or name == "all"]
-        judged = [r for r in mine if r is not None]
-        prec = f"{sum(judged) / len(judged):.3f}" if judged else "—"
-        print(f"| {name} | {len(mine)} | {len(judged)} | {sum(judged)} | {prec} |")
+            for system, found in disputes_of(arts).items():
+                for aid, sentence, claim, by, relation in found:
+                    k = (aid, key(sentence), key(claim))
+                    right = verdicts.get(k)
+                    rows.append((system, name, right))
+                    if system == "newsweave" and args.show or args.judge and right is None:
+                        mark = {True: "RIGHT", False: "WRONG", None: "UNJUDGED"}[right]
+                        print(json.dumps({"system": system, "set": name, "story": sid, "article": aid,
+                                          "sentence": k[1], "claim": k[2], "verdict": mark}))
+                        print(f"   claim: {claim[:220]}")
+                        print(f"   {relation} by {by}: {sentence[:300]}")
+    print("\n| system | set | disputes shown | judged | right | precision |")
+    print("|---|---|---|---|---|---|")
+    for system in ("newsweave", f"baseline (threshold {BASELINE_SIM})"):
+        for name in [*args.sets.split(","), "all"]:
+            mine = [r for s, n, r in rows if system.startswith(s) and (n == name or name == "all")]
+            judged = [r for r in mine if r is not None]
+            prec = f"{sum(judged) / len(judged):.3f}" if judged else "—"
+            print(f"| {system} | {name} | {len(mine)} | {len(judged)} | {sum(judged)} | {prec} |")
     return 0
 
 

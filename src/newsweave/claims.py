@@ -126,6 +126,7 @@ _ANSWERING = re.compile(
     re.I,
 )
 
+_NEGATION = re.compile(r"\b(not|never|no)\b|n't\b", re.I)
 SIM_CLAIM = 0.6  # members of one claim: mean cosine between them
 SIM_DISPUTE = 0.72  # a denial answers a claim: cosine of its negation-stripped text to a member (bench/disputes.py)
 ANAPHOR_TIE = 0.05  # an anaphoric denial's scores closer than this do not rank claims
@@ -262,6 +263,24 @@ def _disputes_something(cue: Token, lemma: str) -> bool:
         if any(c.dep_ in ("acl", "ccomp") and any(d.lower_ == "that" for d in c.children) for c in o.children):
             return True  # "rejected suggestions that ..."
     return False
+
+
+def _denied(q: Quote, sentence: Doc | None) -> str | None:
+    """What a denial says is wrong, when it says: a denial verb's content ("denied that he was there"), the
+    clause a doubt governs ("he doubted [any court would enforce it]"), the content of "never heard of" or "not
+    asked"; None for a word that calls something false without saying what ("calling out Trump for his lies"),
+    which can only answer a claim it points back to ("that is not true", "the reports are misinformation")."""
+    if cue_lemma(q.cue or "") in _DENIAL_CUES:
+        return q.text
+    region, _ = _locate(q, sentence)
+    for t in region:
+        if t.lower_.startswith("doubt") and t.pos_ in ("VERB", "NOUN"):
+            clause = next((c for c in t.children if c.dep_ in ("ccomp", "acl", "prep")), None)
+            if clause is not None:
+                return " ".join(w.text for w in clause.subtree)
+    if _DENIAL_PHRASES[0][0].search(region.text):
+        return q.text
+    return None
 
 
 def _anaphoric(q: Quote, sentence: Doc | None) -> bool:
@@ -537,14 +556,17 @@ def _attach_disputes(
     # A denial's content is what it denies; only when that is too short to compare ("denied arson") is its
     # whole sentence compared too (on ECB+ and PolNeAR the whole sentence matched claims on the same topic
     # that the statement did not answer).
+    parses = nlp.parse(articles)
+    denied = [_denied(d.quote, parses[d.quote.article][d.quote.sentence]) for d in denials]
     texts = [
-        [strip_negation(d.quote.text)]
-        + ([] if len(d.quote.text.split()) >= 4
+        [strip_negation(t or d.quote.text)]
+        + ([] if len((t or d.quote.text).split()) >= 4
            else [strip_negation(by_id[d.quote.article].sentences[d.quote.sentence])])
-        for d in denials
+        for d, t in zip(denials, denied, strict=True)
     ]
     flat = model.encode([t for ts in texts for t in ts])
     bounds = np.cumsum([0] + [len(ts) for ts in texts])
+    anaphoric = [d.strong and _anaphoric(d.quote, parses[d.quote.article][d.quote.sentence]) for d in denials]
     all_scores = []
     for n, d in enumerate(denials):
         q = d.quote
@@ -560,14 +582,15 @@ def _attach_disputes(
                 scores.append(-1.0)
                 continue
             sims = (probes @ member_vecs[k].T).max(axis=1)
-            # the content says what is denied; the whole sentence helps a little ("Without a direct
-            # response to US media reports of a Russian request ..., Zhao said: ...")
+            # the content says what is denied; when it is too short, its whole sentence stands in for it
             s = max(float(sims[0]), float(sims[1:].max(initial=-1.0)) - 0.08)
             s += 0.05 * min(len(d_ents & claim_ents[k]), 2)
+            if _NEGATION.search(cl.text) and not anaphoric[n]:
+                # "a judge may not enforce the subpoena" against "he doubted any court would enforce it": a
+                # denial of what a negated claim says is not the case agrees with it
+                s = min(s, SIM_DISPUTE - 0.01)
             scores.append(s)
         all_scores.append(np.array(scores))
-    parses = nlp.parse(articles)
-    anaphoric = [d.strong and _anaphoric(d.quote, parses[d.quote.article][d.quote.sentence]) for d in denials]
     # A sentence and its copies (a republished or spun version) are one statement: they answer one claim,
     # chosen on their scores together, so that a readout is not listed against one claim here and another
     # in its rewrite because the rewrite's words drifted.
@@ -594,6 +617,8 @@ def _attach_disputes(
             # words as bare as "the reports" barely tell near claims apart: then the most salient one
             best = max(scores[k] for k in reach)
             k = min(k for k in reach if scores[k] >= best - ANAPHOR_TIE)
+        elif denied[n] is None:
+            continue  # "calling out Trump for his lies": whose lies is not the claim's business
         else:
             group = together[statement[n]]
             joint = np.mean([all_scores[m] for m in group], axis=0)

@@ -414,6 +414,8 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
         learned = verb and not lemma and tok.lower_ in _LEARNED_CUES and tok.lower_ != "according"
         if learned:
             lemma = tok.lower_
+        if lemma and tok.dep_ == "acl" and tok.tag_ == "VBN":
+            continue  # "the shadowy character believed to have helped ...": believed by others, not by it
         if lemma:
             subj = _subject(tok)
             if subj is None and tok.dep_ == "ROOT":
@@ -775,6 +777,11 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             return plural if pron.lower_ in _PRONOUNS_GROUP else not plural
         return m.plural if pron.lower_ in _PRONOUNS_GROUP else m.person
 
+    def named_at(at: tuple[int, int, int] | None) -> bool:
+        """Whether a speaker is written as a name ("Ham"), not as a description ("the shadowy character")."""
+        span = docs[at[0]].char_span(at[1], at[2], alignment_mode="expand") if at is not None else None
+        return span is not None and (span.root.pos_ == "PROPN" or span.root.ent_type_ in _NAME_TYPES)
+
     def speaker_of(fr: Frame) -> tuple[str, tuple[int, int, int] | None, bool] | None:
         """The speaker's name, where it is written, and whether that is sure enough to list."""
         src = fr.source
@@ -787,9 +794,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
                         break
                     if fits(src, st.speaker_at):
                         return st.quote.speaker_name, st.speaker_at, True
-            if out and out[-1].quote.sentence == fr.sentence - 1 and fits(src, out[-1].speaker_at) and not any(
-                m.subject and m.span.end <= src.i for m in mentions[fr.sentence]
-            ):
+            if out and out[-1].quote.sentence == fr.sentence - 1 and named_at(out[-1].speaker_at) \
+                    and fits(src, out[-1].speaker_at) \
+                    and not any(m.subject and m.span.end <= src.i for m in mentions[fr.sentence]):
                 # 'According to Ham, ... Obama's policies. | "...," he said.': the one who just spoke, not a
                 # name inside what he said
                 last = out[-1]
@@ -999,7 +1006,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     for st in out:
         if _DANGLING.search(st.quote.text):
             st.listed = False  # cut mid-phrase: the brief never shows it
-    return out
+    from . import cue_model  # imports this module
+
+    return cue_model.revise(out, docs, article)  # the learned keep/drop, and unlisted stance and action frames
 
 
 # Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase. Most
