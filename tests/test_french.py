@@ -185,3 +185,13 @@ def test_agency_frames_past_a_date_a_hearer_and_inside_a_quote() -> None:
     # "Pour X," names a source only when X is a person or a body, not "pour la première fois"
     assert (found["pour"].speaker_name, found["pour"].text) == ("Anne Roussel", "la fermeture durera tout l'hiver")
     assert sum(q.cue == "pour" for q in quotes.extract_quotes([article], index)) == 1
+
+
+@pytest.mark.parametrize("text", ["«««", "« »", "selon", "Selon lesquelles.", "a-t-il dit.", "», a déclaré",
+                                  "D'après", "Pour M.", "« a », « b », « c »", ", a déclaré M.", "selon lui",
+                                  "Le président, a déclaré le président, a déclaré.", "« " * 50, "a dit " * 100])
+def test_odd_french_text_gives_no_junk_and_no_crash(text: str) -> None:
+    article = _article(text, aid="odd")
+    index = entities.resolve_entities([article])
+    # none of these says who said what: nothing is listed, and nothing fails
+    assert not [st.quote for st in quotes.extract_statements([article], index) if st.listed]
