@@ -195,3 +195,19 @@ def test_odd_french_text_gives_no_junk_and_no_crash(text: str) -> None:
     index = entities.resolve_entities([article])
     # none of these says who said what: nothing is listed, and nothing fails
     assert not [st.quote for st in quotes.extract_statements([article], index) if st.listed]
+
+
+def test_colon_frames_short_quotes_and_quoted_phrases() -> None:
+    article = _article((FIXTURES / "brenneval-fr.txt").read_text(encoding="utf-8"), aid="fr3")
+    index = entities.resolve_entities([article])
+    found = quotes.extract_quotes([article], index)
+    said = {q.text: q for q in found}
+    verdier, lanvin = index.lookup("Paul Verdier").id, index.lookup("Sophie Lanvin").id
+    repeated = said["Nous ne partirons pas d'ici."]
+    assert repeated.speaker == verdier and repeated.cue == "répété"
+    assert said["la digue tiendra encore deux jours"].cue == "selon"
+    # a quote after a frame with a colon is its subject's, not the previous speaker's
+    assert said["L'État sera présent."].speaker == lanvin and said["L'État sera présent."].cue == "réagi"
+    # a short quote is speech with its incise; a quoted adjective after a noun is the reporter's phrase
+    assert (said["C'est faux"].speaker_name, said["C'est faux"].cue) == ("le syndicat", "rétorqué")
+    assert not any("irresponsable" in q.text for q in found)

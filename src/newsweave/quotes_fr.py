@@ -42,7 +42,7 @@ annoncer confirmer répondre insister marteler lancer trancher prévenir avertir
 confier juger regretter déplorer dénoncer accuser promettre conclure raconter témoigner commenter contester
 réfuter critiquer condamner avouer signaler noter observer espérer craindre penser croire écrire répliquer
 rétorquer certifier garantir prétendre soutenir maintenir considérer interroger demander révéler dévoiler
-détailler poursuivre tweeter publier protester
+détailler poursuivre tweeter publier protester répéter réaffirmer réitérer réagir résumer plaider ironiser
 """.split())
 DENIALS = frozenset("démentir nier rejeter réfuter contester".split())
 # Verbs that are speech only in an incise (« ... », poursuit-il) or with a clause: "poursuivre" is also to
@@ -76,7 +76,11 @@ _NAME_LABELS = ("PER", "ORG", "LOC")
 
 def cue_lemma(tok: Token) -> str | None:
     """The speech verb a token is a form of, or None."""
-    for lemma in (tok.lemma_.lower(), _FORMS.get(tok.lower_), tok.lower_):
+    word = tok.lower_
+    # a past participle the lemmatizer left alone ("réagi", "répété", "répondu")
+    guesses = [word[:-1] + "er"] if word.endswith("é") else [word + "r"] if word.endswith("i") else \
+        [word[:-1] + "re"] if word.endswith("u") else []
+    for lemma in (tok.lemma_.lower(), _FORMS.get(word), word, *guesses):
         if lemma in CUES:
             return lemma
     return None
@@ -202,7 +206,8 @@ def _frames(doc: Doc, sentence: int) -> list[_Frame]:
     out: list[_Frame] = []
     for tok in doc:
         lemma = cue_lemma(tok)
-        if lemma is None or tok.pos_ not in ("VERB", "AUX", "PROPN", "NOUN") or tok.dep_ in ("amod", "nmod"):
+        if lemma is None or tok.dep_ in ("amod", "nmod") or tok.pos_ not in ("VERB", "AUX", "PROPN", "NOUN") and not (
+                tok.pos_ == "ADJ" and any(c.dep_ == "aux:tense" for c in tok.children)):  # "a réagi" read ADJ
             continue
         if tok.pos_ == "AUX" and lemma != "dire":
             continue
@@ -305,6 +310,14 @@ def _gender(span: Span) -> str | None:
         return {"Masc": "m", "Fem": "f"}.get(g[0]) if g else None
     guess = _given_names().get_gender(span[0].text.split("-")[0])
     return {"male": "m", "mostly_male": "m", "female": "f", "mostly_female": "f"}.get(guess)
+
+
+def _someone_else(doc: Doc, start: int, out: list[Statement]) -> bool:
+    """Whether the sentence names, before the quote at `start`, a person or organisation who is not the last
+    speaker."""
+    last = out[-1].quote.speaker_name if out else ""
+    return any(ent.label_ in ("PER", "ORG") and ent.end_char <= start and ent.text not in last
+               and last.split()[-1:] != [ent.text.split()[-1]] for ent in doc.ents)
 
 
 def _by_role(entities: Any, article: str, title: str) -> str | None:
@@ -450,12 +463,17 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     used: set[int] = set()
     for sp in spans:
         first, final = sp.segments[0], sp.segments[-1]
-        before = article.sentences[first.sentence][: max(0, first.start - 1)].rstrip().split()
-        if len(quote_text(article, sp).split()) < 3 or before and before[-1].lower() in _PHRASE_BEFORE:
-            continue  # a quoted word or phrase ("une enquête pour « destruction ... »"), not speech
+        doc = docs[first.sentence]
+        before = [t for t in doc if t.idx < first.start - 1]
+        if before and (before[-1].lower_ in _PHRASE_BEFORE or before[-1].pos_ in ("NOUN", "PROPN", "ADJ")):
+            # a quoted phrase of the reporter's sentence ("une enquête pour « destruction ... »", "une décision
+            # « irresponsable »"), not speech
+            continue
         # after the quote, a frame is an incise (« ... », a déclaré X), never the next clause's verb
         cands = [(f.cue.idx - final.end, f) for f in frames[final.sentence]
                  if f.cue.idx >= final.end and f.incise is not None]
+        if len(quote_text(article, sp).split()) < 3 and not cands:
+            continue  # a quoted word; a short quote is speech only with its incise (« C'est faux », a-t-il dit)
         cands += [(first.start - f.cue.idx, f) for f in frames[first.sentence] if f.cue.idx < first.start
                   and (not f.content or f.content[-1].idx >= first.start)]
         fr = min(cands, key=lambda c: c[0])[1] if cands else None
@@ -483,7 +501,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
                 text = re.sub(r"\s+", " ", text.replace(cut, ","))
             if fr is not None:
                 st = make(fr, text, "direct", s, sp.segments)
-            else:
+            elif not _someone_else(docs[s], sp.segments[0].start, out):
+                # a quote with no frame continues the last statement of this or the previous paragraph, unless
+                # its sentence names someone else ("Mme Lanvin a réagi dans un communiqué : « ... »")
                 prev = [x for x in out if para_of[x.quote.sentence] in (para_of[s], para_of[s] - 1)]
                 if prev:
                     src = prev[-1]
