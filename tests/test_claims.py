@@ -320,3 +320,19 @@ def test_a_denial_disputes_the_claim_and_a_bare_negation_disputes_nothing():
     port = next(c for c in claims if "reopen" in c.text)
     assert [d.by_name for d in port.disputes] == ["Tomas Ruiz"], [(d.by_name, d.text) for d in port.disputes]
     assert not any("hurt" in d.text or d.by_name == "Ines Alvarez" for c in claims for d in c.disputes)
+
+
+def test_an_accusation_of_falsehood_answers_what_the_accused_side_claims_only():
+    story = [
+        ("ledger", "Valmoran officials said Norvessa had asked Valmora for 40 drones for its border guard. "
+                   "Norvessa's foreign ministry accused Valmora of spreading false information."),
+        ("post", "Norvessa asked Valmora for 40 drones for its border guard, Valmoran officials said. "
+                 "The port of Tirsa will reopen on Monday, harbour officials said. "
+                 "Union leader Tomas Ruiz said he would call out the harbour master for his lies at the meeting."),
+    ]
+    arts = [_article(t, o) for o, t in story]
+    index = resolve_entities(arts)
+    claims = find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
+    drones = next(c for c in claims if "drones" in c.text)
+    assert any("false information" in d.text for d in drones.disputes), [(c.text, c.disputes) for c in claims]
+    assert not any("lies" in d.text for c in claims for d in c.disputes)

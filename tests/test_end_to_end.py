@@ -338,8 +338,8 @@ def test_seeds_summary_spells_the_names_right(runs: dict[str, Run]) -> None:
     if "seeds" not in runs:
         pytest.skip("../shared/seeds not present")
     (story,) = runs["seeds"].doc["stories"]
-    # The summary and key facts together name the two officials; no line shows a garbled name.
-    text = " ".join(item["text"] for item in story["summary"] + story["key_facts"])
+    # The brief's lead (summary, key facts, claims) names the two officials; no line shows a garbled name.
+    text = " ".join(item["text"] for item in story["summary"] + story["key_facts"] + story["claims"])
     assert "Sullivan" in text and "Yang Jiechi" in text
     for garble in ("Jack Sullivan", "Yang Kiyoshi", "Li Pengyu", "Chao Lijian"):
         assert garble not in text, garble

@@ -283,6 +283,29 @@ def _denied(q: Quote, sentence: Doc | None) -> str | None:
     return None
 
 
+def _accused(sentence: Doc | None) -> str | None:
+    """Whom a sentence says spreads falsehoods: the object of "accused X of spreading misinformation" or
+    "urged X to stop spreading false information", or the subject of "X is spreading misinformation"."""
+    m = _DENIAL_PHRASES[1][0].search(sentence.text) if sentence is not None else None
+    span = sentence.char_span(m.start(), m.end(), alignment_mode="expand") if m else None
+    if span is None:
+        return None
+    tok, first = span.root, True
+    while tok.head.i != tok.i:
+        tok = tok.head
+        if tok.pos_ not in ("VERB", "AUX"):
+            continue
+        # the phrase's own verb may name the spreader as subject; the verbs above it only as object
+        deps = ("dobj", "nsubj") if first else ("dobj",)
+        first = False
+        who = next((c for c in sorted(tok.children, key=lambda c: c.dep_ != "dobj")
+                    if c.dep_ in deps and (c.pos_ == "PROPN" or c.ent_type_) and not span.start <= c.i < span.end),
+                   None)
+        if who is not None:
+            return " ".join(t.text for t in who.subtree if t.pos_ in ("PROPN", "NOUN", "ADJ") or t.ent_type_)
+    return None
+
+
 def _anaphoric(q: Quote, sentence: Doc | None) -> bool:
     """Whether a denial points back at something said before ("denied the claims", "never heard anything like
     that", "that is not true") rather than saying what it denies. "that" opening a clause ("denied that he was
@@ -308,10 +331,21 @@ _ROLE_KIN = {"attorney": "lawyer", "attorneys": "lawyer", "lawyers": "lawyer", "
              "defense": "lawyer", "defence": "lawyer", "prosecutors": "prosecutor", "prosecution": "prosecutor"}
 
 
+# News names governments by their capitals ("Washington accused Beijing ..."): a capital is its country's side.
+# Written out because no library here maps them; keys and values are _party stems.
+_CAPITALS = {
+    "washi": "us", "beiji": "china", "mosco": "russi", "kreml": "russi", "kyiv": "ukrai", "kiev": "ukrai",
+    "londo": "uk", "paris": "franc", "berli": "germa", "tokyo": "japan", "tehra": "iran", "jerus": "israe",
+    "khart": "sudan", "pyong": "north korea", "seoul": "south korea", "taipe": "taiwa", "ankar": "turke",
+    "damas": "syria", "baghd": "iraq", "kabul": "afgha", "riyad": "saudi", "cairo": "egypt", "minsk": "belar",
+}
+
+
 def _party(name: str) -> set[str]:
     """What identifies a speaker's side: each run of capitalised words, cut to stems ("The Sudanese military"
     -> "sudan", "South Sudan" -> "south sudan"), and its role among a case's sides ("lawyer", "prosecutor")."""
     keys, run = set(), []
+    name = re.sub(r"\b([A-Z])\.(?=[A-Z])|(?<=[A-Z])\.", r"\1", name)  # "U.S." is "US"
     for w in [*re.findall(r"[A-Za-z]+", name), ""]:
         low = w.lower()
         if low in _ROLE_KIN or low in _ROLE_KIN.values():
@@ -321,7 +355,7 @@ def _party(name: str) -> set[str]:
         elif run:
             keys.add(" ".join(run))
             run = []
-    return keys
+    return keys | {_CAPITALS[k] for k in keys if k in _CAPITALS}
 
 
 def _same_party(name: str, asserters: list[str]) -> bool:
@@ -618,7 +652,14 @@ def _attach_disputes(
             best = max(scores[k] for k in reach)
             k = min(k for k in reach if scores[k] >= best - ANAPHOR_TIE)
         elif denied[n] is None:
-            continue  # "calling out Trump for his lies": whose lies is not the claim's business
+            # "accused Washington of spreading misinformation": what the accused side asserts, if anything;
+            # "calling out Trump for his lies" answers no claim Trump's side is cited for
+            accused = _accused(parses[q.article][q.sentence])
+            mine = [k for k, (cl, _) in enumerate(claims)
+                    if accused and scores[k] > -1.0 and _same_party(accused, cl.attributed_to)]
+            if not mine:
+                continue
+            k = max(mine, key=lambda k: scores[k])
         else:
             group = together[statement[n]]
             joint = np.mean([all_scores[m] for m in group], axis=0)
