@@ -322,6 +322,8 @@ def _anaphoric(q: Quote, sentence: Doc | None) -> bool:
             continue
         if w == "it" and any(c.dep_ in ("ccomp", "csubj") for c in t.head.children):
             continue  # "it is not true that I was jealous": the clause, not "it", is what is denied
+        if any(a.dep_ == "ccomp" and a.head.lower_.startswith("doubt") for a in t.ancestors):
+            continue  # "doubted any court would enforce it": the doubt is the clause's, "it" is its object
         return True
     return False
 
@@ -619,10 +621,10 @@ def _attach_disputes(
             # the content says what is denied; when it is too short, its whole sentence stands in for it
             s = max(float(sims[0]), float(sims[1:].max(initial=-1.0)) - 0.08)
             s += 0.05 * min(len(d_ents & claim_ents[k]), 2)
-            if _NEGATION.search(cl.text) and not anaphoric[n]:
+            if _NEGATION.search(cl.text):
                 # "a judge may not enforce the subpoena" against "he doubted any court would enforce it": a
                 # denial of what a negated claim says is not the case agrees with it
-                s = min(s, SIM_DISPUTE - 0.01)
+                s = -1.0
             scores.append(s)
         all_scores.append(np.array(scores))
     # A sentence and its copies (a republished or spun version) are one statement: they answer one claim,
