@@ -129,3 +129,8 @@ def test_a_date_in_a_verbless_sentence_ends(sentence):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_a_year_dateparser_makes_of_odd_words_is_no_date() -> None:
+    # found by the property test: dateparser read these words as the year 27
+    assert resolve("two days 1999 year of", None, False) is None

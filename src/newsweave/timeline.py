@@ -134,6 +134,8 @@ def resolve(expression: str, published: str | None, future: bool = False,
     if base is not None and not has_year and not re.search(r"\b(?:next|coming)\b", text) \
             and when > base + timedelta(days=60):
         when = when - relativedelta(years=1)  # "December 26" in a March article is last December
+    if not 1800 <= when.year <= 2200:
+        return None  # dateparser reads odd words as a year ("two days 1999 year of" -> year 27)
     return _precise(when, period)
 
 
