@@ -145,6 +145,9 @@ def test_a_big_story_is_analysed_from_a_sample_that_keeps_every_source() -> None
     assert len(picked) == 6 and {a.id for a in originals} <= {a.id for a in picked}
     assert pipeline.sample(originals + copies_of, relations, 6) == picked  # the same story, the same sample
     assert pipeline.sample(originals, [], 2) == [originals[0], originals[2]]  # spread over the days
+    # more independent sources than the sample holds, and copies besides: the originals fill it (this divided
+    # by zero on a story of 5,000 articles)
+    assert pipeline.sample(originals + copies_of, relations, 3) == [originals[0], originals[1], originals[2]]
 
     arts = [art(i, i + 1) for i in range(3)]
     analysis = pipeline.analyse_story(Story("s", [a.id for a in arts]), arts, [], Options(max_story_articles=2))

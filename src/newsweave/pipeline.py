@@ -104,6 +104,8 @@ def sample(articles: list[Article], copies: list[CopyRelation], size: int) -> li
     rest = [a for a in by_day if a.id in copied]
 
     def spread(group: list[Article], k: int) -> list[Article]:
+        if k <= 0:
+            return []  # the originals alone fill the sample
         if k >= len(group):
             return group
         step = len(group) / k
