@@ -300,7 +300,6 @@ class Frame:
     agent: bool = True  # the source can speak (a person, organisation, group or outlet), not "a poll"
     relative: Token | None = None  # the relative pronoun written for the source ("lawmakers who say")
     rest: bool = False  # the content runs on to the end of the paragraph ("WALLACE: ...")
-    learned: bool = False  # the cue is one of _LEARNED_CUES only
 
 
 def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
@@ -464,7 +463,7 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 # interrupts or trails the clause it reports
                 inner = {t.i for t in tok.subtree}
                 content = [t for t in tok.head.subtree if t.i not in inner]
-            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative, learned=learned))
+            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative))
         elif tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             to = next(c for c in tok.children if c.lower_ == "to")
             src = next((c for c in to.children if c.dep_ == "pobj"), None)
