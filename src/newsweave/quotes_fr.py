@@ -30,7 +30,7 @@ from .entities import _fold, _given_names
 from .entities_fr import HONORIFIQUES, is_title, person_in
 from .entities_fr import _clean as _clean_name
 from .model import Article, Quote
-from .quotes import Segment, Statement, _resolve_entity, find_quote_spans, quote_text
+from .quotes import Segment, Statement, _resolve_entity, _runs, find_quote_spans, quote_text
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -446,13 +446,7 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
     def text_of(doc: Doc, s: int, toks: list[Token]) -> tuple[str, list[Segment]]:
         """The content as text and as segments of its sentence: runs of tokens, bridged over punctuation only
         (an incise inside it is left out)."""
-        ids = sorted(t.i for t in toks)
-        runs: list[list[int]] = [[ids[0], ids[0] + 1]]
-        for i in ids[1:]:
-            if all(doc[j].is_punct for j in range(runs[-1][1], i)):
-                runs[-1][1] = i + 1
-            else:
-                runs.append([i, i + 1])
+        runs = _runs(doc, toks)
         parts = [doc[a:b].text.strip(' ,"') for a, b in runs]
         segs = [Segment(s, doc[a].idx, doc[b - 1].idx + len(doc[b - 1])) for a, b in runs]
         return re.sub(r"\s+", " ", " ".join(p for p in parts if p)).strip(' ,"'), segs
