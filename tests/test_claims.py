@@ -50,6 +50,13 @@ def _article(text: str, outlet: str) -> Article:
     return result[0]
 
 
+def _story_claims(story: list[tuple[str, str]]):
+    """The claims of a story of (outlet, text) articles, through the stages a story's analysis runs."""
+    arts = [_article(t, o) for o, t in story]
+    index = resolve_entities(arts)
+    return find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
+
+
 @pytest.fixture(scope="module")
 def story():
     arts = [_article(t, o) for o, t in STORY]
@@ -145,9 +152,7 @@ def test_a_supporter_named_differently_never_disputes_the_claim():
                     "said. Mayor Lena Ortiz denied on Wednesday that the mayor of Valmora had ordered cheaper steel "
                     "for the harbour bridge."),
     ]
-    arts = [_article(t, o) for o, t in story]
-    index = resolve_entities(arts)
-    claims = find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
+    claims = _story_claims(story)
     steel = next(c for c in claims if "steel" in c.text)
     by = [d.by_name for d in steel.disputes]
     assert "Pieter Vandam" in steel.attributed_to
@@ -249,9 +254,7 @@ def test_a_denied_request_answers_the_claim_of_asking_not_the_closest_words():
                  "Valmoran officials said on Sunday. Vandam said his inspection of the harbour bridge had been tense "
                  "and that he had made clear what Valmora would risk."),
     ]
-    arts = [_article(t, o) for o, t in story]
-    index = resolve_entities(arts)
-    claims = find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
+    claims = _story_claims(story)
     disputed = [c.text for c in claims if any(d.by_name == "Ivo Marsh" for d in c.disputes)]
     assert len(disputed) == 1 and "asked" in disputed[0], disputed
 
@@ -314,9 +317,7 @@ def test_a_denial_disputes_the_claim_and_a_bare_negation_disputes_nothing():
                  "Harbour master Ines Alvarez said the port of Valmora will not reopen on Monday. "
                  "Ruiz said no one was hurt during the strike."),
     ]
-    arts = [_article(t, o) for o, t in story]
-    index = resolve_entities(arts)
-    claims = find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
+    claims = _story_claims(story)
     port = next(c for c in claims if "reopen" in c.text)
     assert [d.by_name for d in port.disputes] == ["Tomas Ruiz"], [(d.by_name, d.text) for d in port.disputes]
     assert not any("hurt" in d.text or d.by_name == "Ines Alvarez" for c in claims for d in c.disputes)
@@ -330,9 +331,7 @@ def test_an_accusation_of_falsehood_answers_what_the_accused_side_claims_only():
                  "The port of Tirsa will reopen on Monday, harbour officials said. "
                  "Union leader Tomas Ruiz said he would call out the harbour master for his lies at the meeting."),
     ]
-    arts = [_article(t, o) for o, t in story]
-    index = resolve_entities(arts)
-    claims = find_claims(arts, extract_quotes(arts, index), index, find_copies(arts))
+    claims = _story_claims(story)
     drones = next(c for c in claims if "drones" in c.text)
     assert any("false information" in d.text for d in drones.disputes), [(c.text, c.disputes) for c in claims]
     assert not any("lies" in d.text for c in claims for d in c.disputes)
