@@ -127,6 +127,9 @@ def test_dask_local_cluster_gives_the_same_brief(tmp_path: Path) -> None:
         alone = to_dict(pipeline.run(ws))
     with _workspace(tmp_path / "b") as ws:
         spread = to_dict(pipeline.run(ws, Options(workers=2)))
+        # the vectors the workers computed came back to the workspace: the next run does not embed them again
+        stored = ws.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        assert stored >= sum(len(a.sentences) for a in ws.articles()) // 2
     for doc in (alone, spread):
         doc.pop("generated_at")
     assert json.dumps(alone, sort_keys=True) == json.dumps(spread, sort_keys=True)

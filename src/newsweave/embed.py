@@ -32,6 +32,11 @@ def _tokenizer_path() -> Path:
     return path
 
 
+def text_key(text: str) -> str:
+    """The key of a text's vector, in the process cache and in the workspace."""
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
 class VectorStore(Protocol):
     """Where vectors outlive the process (the workspace's `embeddings` table), keyed by text hash."""
 
@@ -91,9 +96,9 @@ class MiniLM:
     def store(self, store: VectorStore | None) -> None:
         self._store, self._in_store = store, set()
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
         """Vectors for `texts` (n x 384, float32). Repeated texts are embedded once per process."""
-        keys = [hashlib.blake2b(t.encode(), digest_size=12).hexdigest() for t in texts]
+        keys = [text_key(t) for t in texts]
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
         if self._store is not None:
             unsure = [k for k in dict.fromkeys(keys) if k not in self._in_store]

@@ -26,7 +26,7 @@ from typing import Any
 
 from . import claims as claims_stage
 from . import copies as copies_stage
-from . import embed, nlp
+from . import embed, nlp, scale
 from . import entities as entities_stage
 from . import quotes as quotes_stage
 from . import stories as stories_stage
@@ -60,7 +60,9 @@ class Options:
     max_story_articles: int = 300  # per story: a bigger story is analysed from a sample (one per source first)
     stage_seconds: float = 60.0  # a stage's deadline for one story, plus `sentence_seconds` per sentence
     sentence_seconds: float = 0.05
-    workers: int | None = None  # run the per-story analysis on a local Dask cluster of this many processes
+    # Per-story analysis on a local Dask cluster of this many processes; by default in this process, whose
+    # sentence model already uses two cores (2 Dask workers were 1.03x that on ECB+, bench/pipeline.py dask).
+    workers: int | None = None
     scheduler: str | None = None  # or on an existing Dask cluster (tcp://HOST:PORT)
 
     def fingerprint(self) -> dict[str, Any]:
@@ -300,10 +302,8 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
         step("analysis", done, len(stories))
 
     jobs = [(stories[i], [by_id[a] for a in stories[i].articles if a in by_id]) for i in todo]
-    if options.workers or options.scheduler:
-        from . import scale
-
-        for k, analysis in scale.analyse_stories(jobs, copies, options):
+    if options.scheduler or options.workers:
+        for k, analysis in scale.analyse_stories(jobs, copies, options, options.workers or 1, workspace):
             finished(todo[k], analysis)
     else:
         for k, (story, story_articles) in enumerate(jobs):

@@ -5,13 +5,20 @@ Each story's analysis is a pure function of its articles, their copy relations a
 keeps its own per-process caches. The driver (the `newsweave run` process) submits one task per story,
 largest first so the long ones do not finish last, and stores each result as it arrives; the brief is
 assembled in story order, so it is the same with and without Dask.
+
+Sentence vectors travel with the tasks: the driver sends the stored vectors of a story's sentences, and the
+task sends back the ones it had to compute, which the driver stores, so a worker never embeds a sentence the
+workspace already has, and the next run does not embed again what a worker did.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .model import Article, CopyRelation, Story
 
@@ -19,47 +26,89 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from .pipeline import Analysis, Options
-
+    from .workspace import Workspace
 
 @contextmanager
-def client_for(options: Options) -> Iterator[Client]:
-    """A client of the cluster at `options.scheduler`, or of a local cluster of `options.workers` processes."""
+def client_for(scheduler: str | None, workers: int) -> Iterator[Client]:
+    """A client of the cluster at `scheduler`, or of a local cluster of `workers` processes."""
+    import logging
+
     from distributed import Client, LocalCluster
 
-    if options.scheduler:
-        with Client(options.scheduler) as client:
+    if scheduler:
+        with Client(scheduler) as client:
             yield client
         return
+    # A worker restarted or a port taken is Dask's business; the user sees newsweave's progress, not its logs.
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     # One thread per worker process: spaCy and onnxruntime are not helped by threads sharing the GIL, and
     # onnxruntime is told to use one thread per process so that N workers use N cores.
-    with LocalCluster(n_workers=options.workers or 2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster, Client(cluster) as client:
         yield client
 
 
-def _analyse(story: Story, articles: list[Article], copies: list[CopyRelation], options: Options) -> Analysis:
-    import os
+class _Carried:
+    """The vector store of a task: the vectors the driver sent, and those the task computed."""
 
+    def __init__(self, known: dict[str, np.ndarray]) -> None:
+        self.known = known
+        self.fresh: dict[str, np.ndarray] = {}
+
+    def vectors(self, keys: list[str], model: str) -> dict[str, np.ndarray]:
+        return {k: self.known[k].astype(np.float32) for k in keys if k in self.known}
+
+    def put_vectors(self, items: dict[str, Any], model: str) -> None:
+        self.fresh.update({k: np.asarray(v, dtype=np.float16) for k, v in items.items()})
+
+
+def _analyse(story: Story, articles: list[Article], copies: list[CopyRelation], options: Options,
+             known: dict[str, np.ndarray]) -> tuple[Analysis, dict[str, np.ndarray]]:
     os.environ.setdefault("NEWSWEAVE_THREADS", "1")
+    from . import embed
     from .pipeline import analyse_story
 
-    return analyse_story(story, articles, copies, options)
+    model = embed.english()
+    carried = _Carried(known)
+    model.store = carried
+    try:
+        return analyse_story(story, articles, copies, options), carried.fresh
+    finally:
+        model.store = None
 
 
-def analyse_stories(jobs: list[tuple[Story, list[Article]]], copies: list[CopyRelation],
-                    options: Options) -> Iterator[tuple[int, Analysis]]:
-    """(job index, analysis) for each (story, articles) job, in the order they finish."""
+def _known_vectors(workspace: Workspace | None, articles: list[Article]) -> dict[str, np.ndarray]:
+    """The stored vectors of the articles' sentences (float16, as stored)."""
+    from . import embed
+
+    if workspace is None:
+        return {}
+    keys = list(dict.fromkeys(embed.text_key(s) for a in articles for s in a.sentences))
+    found = workspace.vectors(keys, embed.MiniLM.name)
+    return {k: v.astype(np.float16) for k, v in found.items()}
+
+
+def analyse_stories(jobs: list[tuple[Story, list[Article]]], copies: list[CopyRelation], options: Options,
+                    workers: int, workspace: Workspace | None = None) -> Iterator[tuple[int, Analysis]]:
+    """(job index, analysis) for each (story, articles) job, in the order they finish, on the cluster at
+    `options.scheduler` or on `workers` local processes. Vectors the tasks computed go into `workspace`."""
     from distributed import as_completed
 
     if not jobs:
         return
-    with client_for(options) as client:
+    with client_for(options.scheduler, workers) as client:
         order = sorted(range(len(jobs)), key=lambda k: -sum(len(a.sentences) for a in jobs[k][1]))
         futures = {}
         for k in order:
             story, articles = jobs[k]
             mine = set(story.articles)
             relations = [r for r in copies if r.article in mine or r.of in mine]
-            futures[client.submit(_analyse, story, articles, relations, options, pure=False)] = k
+            known = _known_vectors(workspace, articles)
+            futures[client.submit(_analyse, story, articles, relations, options, known, pure=False)] = k
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            analysis, fresh = future.result()
+            if fresh and workspace is not None:
+                from . import embed
+
+                workspace.put_vectors(fresh, embed.MiniLM.name)
+            yield futures[future], analysis
