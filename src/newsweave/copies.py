@@ -42,7 +42,7 @@ from .clean import text_key
 from .model import Article, CopyRelation
 from .workspace import Workspace
 
-VERSION = "copies-3"  # bump when the pair analysis changes: cached pair verdicts are keyed by it
+VERSION = "copies-4"  # bump when the pair analysis changes: cached pair verdicts are keyed by it
 
 # Words; in Chinese and Japanese, which do not space their words, each character is a token, so
 # that a Latin name inside such text ("伊尔丝·马罗(Ilse Marrow)") is a word of its own.
@@ -65,6 +65,7 @@ EN_SIM = 0.55
 EN_LEXICAL = 0.38
 MIN_SHARED_NAMES = 0.3  # share of the names and numbers (of the article with fewer) found in the other
 ML_SIM = 0.86  # multilingual-e5 cosine across languages, where words cannot be compared
+LEAD_SENTENCES = 6  # a translation candidate is embedded whole only when its lead meets the other's
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS copy_pairs (
@@ -440,17 +441,47 @@ def _pieces(sentence: str) -> list[str]:
     return [p for p in _CJK_STOP.split(sentence) if p.strip()] or [sentence]
 
 
-def _embed(texts: list[str], multilingual: bool) -> np.ndarray | None:
-    """Unit vectors of `texts`, or None when the model needed is not installed."""
+def _embed(texts: list[str], multilingual: bool, known: dict[str, np.ndarray] | None = None) -> np.ndarray | None:
+    """Unit vectors of `texts`, or None when the model needed is not installed. Texts in `known` (vectors
+    of this run's earlier call) are not embedded again: the multilingual model keeps no cache of its own."""
     from . import embed
 
     model = embed.multilingual() if multilingual else embed.english()
     if model is None:
         return None
+    known = known or {}
+    todo = [t for t in texts if t not in known]
     # In slices, so that the model's own text cache is pruned between them; float16 halves the vectors kept
     # for the alignment, far below the cosine thresholds' precision.
-    return np.concatenate([model.encode(texts[k: k + 10_000]) for k in range(0, len(texts), 10_000)]
-                          or [np.zeros((0, model.dim), dtype=np.float32)]).astype(np.float16)
+    fresh = np.concatenate([model.encode(todo[k: k + 10_000]) for k in range(0, len(todo), 10_000)]
+                           or [np.zeros((0, model.dim), dtype=np.float32)]).astype(np.float16)
+    if not known:
+        return fresh
+    made = dict(zip(todo, fresh, strict=True))
+    return np.stack([known[t] if t in known else made[t] for t in texts]) if texts else fresh
+
+
+def _leads_meet(pairs: Iterable[tuple[int, int]], articles: list[Article],
+                docs: list[_Doc | None]) -> tuple[set[tuple[int, int]], dict[str, np.ndarray]] | None:
+    """The translation candidates whose leads meet: some sentence among the first LEAD_SENTENCES of one
+    (with words of its own) has a counterpart at ML_SIM among the other's. A translation renders its
+    original's lead, so the others are settled without embedding the rest of their sentences (on the AEB
+    pages none of 46 candidate pairs was a translation, and embedding all their sentences with the
+    multilingual model took 50 s). Also the lead vectors, for the full alignment. None without the model."""
+    pairs = list(pairs)
+    rows: dict[int, list[int]] = {}
+    texts: dict[str, int] = {}
+    for k in dict.fromkeys(k for p in pairs for k in p):
+        doc = docs[k]
+        lead = np.flatnonzero(doc.own_words() > 0)[:LEAD_SENTENCES] if doc is not None else []
+        rows[k] = [texts.setdefault(p, len(texts)) for s in lead for p in _pieces(articles[k].sentences[s])]
+    vecs = _embed(list(texts), True)
+    if vecs is None:
+        return None
+    vecs32 = vecs.astype(np.float32)
+    meet = {(i, j) for i, j in pairs
+            if rows[i] and rows[j] and float((vecs32[rows[i]] @ vecs32[rows[j]].T).max()) >= ML_SIM}
+    return meet, dict(zip(texts, vecs, strict=True))
 
 
 def _verdict_verbatim(a: _Doc, b: _Doc, stock: frozenset[int], names: np.ndarray) -> dict[str, Any] | None:
@@ -745,6 +776,15 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
                     remember(i, j, None)  # settled without embeddings: too few sentences worded alike
                     continue
             todo[kind][(i, j)] = pre
+    known: dict[str, np.ndarray] = {}
+    if todo["translation"]:
+        leads = _leads_meet(todo["translation"], articles, docs)
+        if leads is not None:
+            meet, known = leads
+            for i, j in todo["translation"]:
+                if (i, j) not in meet:
+                    remember(i, j, None)
+            todo["translation"] = {p: pre for p, pre in todo["translation"].items() if p in meet}
     for kind, pairs in todo.items():
         if not pairs:
             continue
@@ -761,7 +801,8 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
             sentence_rows[k] = ([s for s, _ in pieces], [row_of.setdefault(p, len(row_of)) for _, p in pieces])
         del needed
         multilingual = kind == "translation" or any(articles[k].language != "en" for k in sentence_rows)
-        vecs = _embed(list(row_of), multilingual) if row_of else np.zeros((0, 1), dtype=np.float16)
+        vecs = _embed(list(row_of), multilingual, known if kind == "translation" else None) if row_of \
+            else np.zeros((0, 1), dtype=np.float16)
         del row_of
         if vecs is None:  # no multilingual model installed: translations cannot be checked
             continue
