@@ -55,10 +55,7 @@ def parse_cached(arts: list, cache: Path) -> None:  # noqa: ANN001 - newsweave A
                 db.add(d)
         db.to_disk(cache)
         return
-    k = 0
-    for a in arts:
-        nlp._CACHE[nlp._key(a)] = docs[k : k + len(a.sentences)]
-        k += len(a.sentences)
+    nlp.keep([s for a in arts for s in a.sentences], docs)
 
 
 def match(text: str, pred: list[Attribution], gold: list[Attribution]) -> dict[int, int]:

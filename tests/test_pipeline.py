@@ -174,3 +174,25 @@ def test_sentence_vectors_are_kept_in_the_workspace(tmp_path: Path, monkeypatch:
     for doc in (first, second):
         doc.pop("generated_at")
     assert json.dumps(first) == json.dumps(second)
+
+
+def test_each_sentence_is_parsed_once_whichever_stage_asks_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsweave import nlp, stories
+    from newsweave.model import Article
+
+    lines = [f"Harbour inspector number {k} said the pier at Veltmoor was closed on Monday." for k in range(14)]
+    first = Article(id="a1", source="a.txt", text=" ".join(lines), sentences=lines, title="The pier at Veltmoor",
+                    language="en")
+    # a copy that adds one sentence: only that sentence is new
+    copy = Article(id="a2", source="b.txt", text="", sentences=[*lines, "The ferry ran as usual."], language="en")
+    parsed: list[str] = []
+    model = nlp.english()
+    pipe = model.pipe
+    monkeypatch.setattr(model, "pipe", lambda texts, **kw: pipe(parsed.extend(texts) or texts, **kw))
+    monkeypatch.setattr(nlp, "_CACHE", type(nlp._CACHE)())
+    stories._entities_spacy([first])  # the stories stage reads the title and the first ten sentences
+    assert parsed == [first.title, *lines[:10]]
+    parsed.clear()
+    docs = nlp.parse([first, copy])
+    assert parsed == [*lines[10:], "The ferry ran as usual."]
+    assert [d.text for d in docs["a2"]] == copy.sentences and docs["a1"][3] is docs["a2"][3]

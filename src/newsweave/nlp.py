@@ -2,13 +2,12 @@
 article sentences computed once per distinct text, each article by the model of its language.
 
 Each sentence of `Article.sentences` is parsed as its own `Doc`, so a parse index is a sentence index
-and every stage cites sentences the same way. Parses are cached by the article's wording, so an exact
-copy reuses its original's analysis.
+and every stage cites sentences the same way. Parses are kept per distinct sentence, so a copy reuses its
+original's parses and each sentence is parsed once per process whichever stage asks first.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
@@ -75,39 +74,41 @@ def readable(article: Article) -> bool:
     return code == "en" or (code in MODELS and available(code))
 
 
-_CACHE: OrderedDict[str, list[Doc]] = OrderedDict()
-_CACHE_SIZE = 2000
+# One parse per distinct sentence and model: a copy, a rewrite that keeps sentences, and the stories stage's
+# reading of an article's first sentences all reuse the parse the analysis needs anyway.
+_CACHE: OrderedDict[tuple[str, str], Doc] = OrderedDict()
+_CACHE_SENTENCES = 40_000  # ~10 KB each; a run keeps at least the sentences of the call at hand
 
 
-def _key(article: Article) -> str:
-    # one wording read by two models is two parses
-    lang = language(article)
-    prefix = "" if lang == "en" else f"{lang}\n"
-    return hashlib.blake2b((prefix + "\n".join(article.sentences)).encode(), digest_size=12).hexdigest()
+def parse_sentences(sentences: list[str], lang: str = "en", batch_size: int = 256) -> list[Doc]:
+    """One spaCy Doc per sentence, by the model of `lang`; sentences already parsed in this process by that
+    model are not parsed again."""
+    todo = list(dict.fromkeys(s for s in sentences if (lang, s) not in _CACHE))
+    for s in sentences:
+        if (lang, s) in _CACHE:
+            _CACHE.move_to_end((lang, s))
+    for s, doc in zip(todo, MODELS[lang]().pipe(todo, batch_size=batch_size), strict=True):
+        _CACHE[(lang, s)] = doc
+    out = [_CACHE[(lang, s)] for s in sentences]
+    while len(_CACHE) > max(_CACHE_SENTENCES, len(sentences)):
+        _CACHE.popitem(last=False)
+    return out
+
+
+def keep(sentences: list[str], docs: list[Doc], lang: str = "en") -> None:
+    """Put parses made elsewhere (a DocBin read from disk) where `parse` finds them."""
+    for s, doc in zip(sentences, docs, strict=True):
+        _CACHE[(lang, s)] = doc
 
 
 def parse(articles: list[Article], batch_size: int = 256) -> dict[str, list[Doc]]:
-    """Article id -> one spaCy Doc per sentence, by the model of the article's language (`language`). Texts
-    already parsed in this process are not parsed again."""
+    """Article id -> one spaCy Doc per sentence, by the model of the article's language (`language`)."""
     result: dict[str, list[Doc]] = {}
-    todo: dict[str, Article] = {}
-    for a in articles:
-        k = _key(a)
-        if k in _CACHE:
-            _CACHE.move_to_end(k)
-        elif k not in todo:
-            todo[k] = a
-    for lang in dict.fromkeys(language(a) for a in todo.values()):
-        mine = {k: a for k, a in todo.items() if language(a) == lang}
-        flat = [(k, s) for k, a in mine.items() for s in a.sentences]
-        docs = list(MODELS[lang]().pipe((s for _, s in flat), batch_size=batch_size))
-        grouped: dict[str, list[Doc]] = {k: [] for k in mine}
-        for (k, _), doc in zip(flat, docs, strict=True):
-            grouped[k].append(doc)
-        for k, ds in grouped.items():
-            _CACHE[k] = ds
-    for a in articles:
-        result[a.id] = _CACHE[_key(a)]
-    while len(_CACHE) > max(_CACHE_SIZE, len(articles)):
-        _CACHE.popitem(last=False)
+    for lang in dict.fromkeys(language(a) for a in articles):
+        mine = [a for a in articles if language(a) == lang]
+        docs = parse_sentences([s for a in mine for s in a.sentences], lang, batch_size)
+        k = 0
+        for a in mine:
+            result[a.id] = docs[k: k + len(a.sentences)]
+            k += len(a.sentences)
     return result

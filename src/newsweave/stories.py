@@ -61,6 +61,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -120,37 +121,58 @@ def _norm_ent(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"^the\s+", "", text))
 
 
-def _ner_text(a: Article, n_sentences: int = 10) -> str:
-    return " ".join(filter(None, [a.title, *a.sentences[:n_sentences]]))
+_NER_SENTENCES = 10  # an article's names and places are read from its title and first sentences
+
+
+def _ner_text(a: Article) -> str:
+    return " ".join(filter(None, [a.title, *a.sentences[:_NER_SENTENCES]]))
 
 
 _NER_CACHE: dict[str, tuple[list[str], list[str]]] = {}
 
 
+def _names(ents: Sequence[Any]) -> tuple[list[str], list[str]]:
+    names, places = [], []
+    for e in ents:
+        name = _norm_ent(e.text)
+        if not name:
+            continue
+        if e.label_ in _PLACE_LABELS:
+            places.append(name)
+        elif e.label_ in _ENT_LABELS:
+            names.append(name)
+            if e.label_ == "PERSON":  # "Mayor Aalto" and "Tomas Aalto" share "~aalto"
+                names.append("~" + name.rsplit(" ", 1)[-1])
+    return names, places
+
+
 def _entities_spacy(articles: Sequence[Article]) -> list[tuple[list[str], list[str]]]:
+    """Names and places of each article's title and first sentences, by en_core_web_sm's NER.
+
+    An English article's sentences are parsed one by one with the whole pipeline, as the analysis will parse
+    them (`nlp.parse_sentences` keeps them, so this costs the analysis nothing); other languages get the NER
+    alone over the joined text (their sentences are never parsed by the English model otherwise)."""
     from . import nlp as nlp_mod
 
-    texts = [_ner_text(a) for a in articles]
-    if len(_NER_CACHE) + len(texts) > 50_000:  # bound memory on long runs
+    out: dict[int, tuple[list[str], list[str]]] = {}
+    english = [k for k, a in enumerate(articles) if (a.language or "en").lower()[:2] == "en"]
+    pieces = [[t for t in [articles[k].title, *articles[k].sentences[:_NER_SENTENCES]] if t] for k in english]
+    docs = nlp_mod.parse_sentences([t for p in pieces for t in p])
+    start = 0
+    for k, p in zip(english, pieces, strict=True):
+        out[k] = _names([e for d in docs[start: start + len(p)] for e in d.ents])
+        start += len(p)
+    others = {k: _ner_text(a) for k, a in enumerate(articles) if k not in out}
+    if len(_NER_CACHE) + len(others) > 50_000:  # bound memory on long runs
         _NER_CACHE.clear()
-    todo = list(dict.fromkeys(t for t in texts if t not in _NER_CACHE))
+    todo = list(dict.fromkeys(t for t in others.values() if t not in _NER_CACHE))
     nlp = nlp_mod.english()
     # The NER of en_core_web_sm has its own embedding layer, so the tagger and parser can be skipped.
     with nlp.select_pipes(enable=["ner"]):
         for text, doc in zip(todo, nlp.pipe(todo, batch_size=64), strict=True):
-            ents, places = [], []
-            for e in doc.ents:
-                name = _norm_ent(e.text)
-                if not name:
-                    continue
-                if e.label_ in _PLACE_LABELS:
-                    places.append(name)
-                elif e.label_ in _ENT_LABELS:
-                    ents.append(name)
-                    if e.label_ == "PERSON":  # "Mayor Aalto" and "Tomas Aalto" share "~aalto"
-                        ents.append("~" + name.rsplit(" ", 1)[-1])
-            _NER_CACHE[text] = (ents, places)
-    return [_NER_CACHE[t] for t in texts]
+            _NER_CACHE[text] = _names(doc.ents)
+    out.update({k: _NER_CACHE[t] for k, t in others.items()})
+    return [out[k] for k in range(len(articles))]
 
 
 def _entities_caps(articles: Sequence[Article]) -> list[tuple[list[str], list[str]]]:
