@@ -176,10 +176,16 @@ def _stop_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS)
 
 
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    # nltk's Porter stemmer costs ~40 us a word, and a story's sentences repeat their words many times
+    return _stemmer().stem(word)
+
+
 @lru_cache(maxsize=65536)
 def _bigrams(text: str) -> frozenset[tuple[str, str]]:
     """Stemmed word pairs of a sentence, but for pairs of two stop words (they carry no content)."""
-    stop, stem = _stop_words(), _stemmer().stem
+    stop, stem = _stop_words(), _stem
     words = [w.lower() for w in _WORD.findall(text)]
     return frozenset((stem(a), stem(b)) for a, b in zip(words, words[1:], strict=False)
                      if not (a in stop and b in stop))
