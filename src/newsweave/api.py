@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -67,7 +66,7 @@ def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "brief.json", "md": out / "brief.md", "html": out / "brief.html"}
-    paths["json"].write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    paths["json"].write_text(brief_mod.dumps(doc), encoding="utf-8")
     paths["md"].write_text(render.to_markdown(doc), encoding="utf-8")
     paths["html"].write_text(render.to_html(doc), encoding="utf-8")
     return paths

@@ -7,6 +7,8 @@ from dataclasses import asdict
 from importlib import resources
 from typing import Any
 
+import orjson
+
 from .model import Brief, CopyRelation, StoryBrief
 
 SCHEMA_ID = "newsweave.brief/1"
@@ -31,16 +33,16 @@ def _story_dict(sb: StoryBrief) -> dict[str, Any]:
     }
 
 
-def _copies_of(article_id: str, copies: list[CopyRelation]) -> list[dict[str, Any]]:
-    return [
-        {"of": c.of, "kind": c.kind, "share": round(c.share, 3), "reason": c.reason,
-         "evidence": [list(e) for e in c.evidence]}
-        for c in copies if c.article == article_id
-    ]
+def _copy_dict(c: CopyRelation) -> dict[str, Any]:
+    return {"of": c.of, "kind": c.kind, "share": round(c.share, 3), "reason": c.reason,
+            "evidence": [list(e) for e in c.evidence]}
 
 
 def to_dict(brief: Brief) -> dict[str, Any]:
     """The brief.json document."""
+    copies: dict[str, list[dict[str, Any]]] = {}
+    for c in brief.copies:
+        copies.setdefault(c.article, []).append(_copy_dict(c))
     return {
         "schema": SCHEMA_ID,
         "generated_at": brief.generated_at,
@@ -50,7 +52,7 @@ def to_dict(brief: Brief) -> dict[str, Any]:
                 "id": a.id, "source": a.source, "url": a.url, "outlet": a.outlet, "title": a.title,
                 "published": a.published, "language": a.language, "author": a.author,
                 "sentences": list(a.sentences), "paragraph_of": list(a.paragraph_of),
-                "copies": _copies_of(a.id, brief.copies), "flags": list(a.flags),
+                "copies": copies.get(a.id, []), "flags": list(a.flags),
                 "removed": [asdict(r) for r in a.removed],
             }
             for a in brief.articles
@@ -60,7 +62,13 @@ def to_dict(brief: Brief) -> dict[str, Any]:
 
 
 def to_json(brief: Brief) -> str:
-    return json.dumps(to_dict(brief), ensure_ascii=False, indent=2)
+    return dumps(to_dict(brief))
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """brief.json's text: indented, UTF-8. orjson, as the standard encoder indents in pure Python (1.8 s of a
+    3.9 s run with nothing new on ECB+)."""
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
 def json_schema() -> dict[str, Any]:

@@ -6,6 +6,7 @@ sentence index, so a citation (article id, sentence index) is the common currenc
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -183,6 +184,16 @@ class Brief:
     notes: list[str] = field(default_factory=list)  # what the run could not do, once each
 
 
+@functools.cache
+def _fields(tp: type) -> tuple[dict[str, Any], frozenset[str]]:
+    # typing.get_type_hints evaluates the annotations anew on each call: read back 100 stored analyses, it was
+    # most of a run with nothing new
+    import dataclasses
+    import typing
+
+    return typing.get_type_hints(tp), frozenset(f.name for f in dataclasses.fields(tp) if f.init)
+
+
 def from_plain(cls: type, data: Any) -> Any:
     """A dataclass (nested ones too) rebuilt from `dataclasses.asdict` output; unknown keys are ignored and
     missing ones take their defaults, so a stored analysis survives fields added later."""
@@ -203,8 +214,7 @@ def from_plain(cls: type, data: Any) -> Any:
         if origin is tuple:
             return tuple(value)
         if dataclasses.is_dataclass(tp):
-            hints = typing.get_type_hints(tp)
-            names = {f.name for f in dataclasses.fields(tp) if f.init}
+            hints, names = _fields(tp)
             return tp(**{k: build(hints[k], v) for k, v in value.items() if k in names})
         return value
 

@@ -47,19 +47,26 @@ Origin = Callable[[str, int], tuple[str, int]]
 
 def _origin(arts: dict[str, Any]) -> Origin:
     """Where a sentence comes from: a copy's sentence maps, through the aligned sentence pairs of its copy
-    relations, to the original's sentence (followed through copies of copies)."""
-    aligned: dict[tuple[str, int], tuple[str, int]] = {}
-    for a in arts.values():
-        for c in a.get("copies", []):
-            for pair in c.get("evidence", []):
-                aligned.setdefault((a["id"], int(pair[0])), (c["of"], int(pair[1])))
+    relations, to the original's sentence (followed through copies of copies). An article's pairs are read
+    when a lookup first reaches it: a brief's every story asks, and most articles are never reached."""
+    aligned: dict[str, dict[int, tuple[str, int]]] = {}
+
+    def pairs(article: str) -> dict[int, tuple[str, int]]:
+        if article not in aligned:
+            mine: dict[int, tuple[str, int]] = {}
+            for c in arts.get(article, {}).get("copies", []):
+                for pair in c.get("evidence", []):
+                    mine.setdefault(int(pair[0]), (c["of"], int(pair[1])))
+            aligned[article] = mine
+        return aligned[article]
 
     def origin(article: str, sentence: int) -> tuple[str, int]:
         at = (article, sentence)
         for _ in range(8):  # copy chains are short; the bound guards against a cycle in hand-edited input
-            if at not in aligned:
+            step = pairs(at[0]).get(at[1])
+            if step is None:
                 break
-            at = aligned[at]
+            at = step
         return at
 
     return origin
