@@ -196,3 +196,36 @@ def test_each_sentence_is_parsed_once_whichever_stage_asks_first(monkeypatch: py
     docs = nlp.parse([first, copy])
     assert parsed == [*lines[10:], "The ferry ran as usual."]
     assert [d.text for d in docs["a2"]] == copy.sentences and docs["a1"][3] is docs["a2"][3]
+
+
+def test_a_brief_stopped_while_written_leaves_the_previous_one_whole(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsweave import api, render
+
+    with _workspace(tmp_path / "ws") as ws:
+        brief = pipeline.run(ws)
+    out = tmp_path / "out"
+    api.write_brief(brief, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def stopped(*_args: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "to_html", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        api.write_brief(brief, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    monkeypatch.undo()
+    real_write = Path.write_text
+
+    def write_half(self: Path, text: str, **kw: object) -> int:
+        if self.name.startswith(".brief.html"):
+            real_write(self, text[: len(text) // 2], **kw)
+            raise KeyboardInterrupt  # killed halfway through the HTML
+        return real_write(self, text, **kw)
+
+    monkeypatch.setattr(Path, "write_text", write_half)
+    with pytest.raises(KeyboardInterrupt):
+        api.write_brief(brief, out)
+    assert (out / "brief.html").read_bytes() == before["brief.html"]  # the old report, whole
+    json.loads((out / "brief.json").read_text())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -66,7 +67,11 @@ def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "brief.json", "md": out / "brief.md", "html": out / "brief.html"}
-    paths["json"].write_text(brief_mod.dumps(doc), encoding="utf-8")
-    paths["md"].write_text(render.to_markdown(doc), encoding="utf-8")
-    paths["html"].write_text(render.to_html(doc), encoding="utf-8")
+    texts = {"json": brief_mod.dumps(doc), "md": render.to_markdown(doc), "html": render.to_html(doc)}
+    for kind, path in paths.items():
+        # Written beside, then renamed over the old file: a run stopped mid-write leaves the previous brief
+        # whole, never a half-written one that the web app or a reader would choke on.
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(texts[kind], encoding="utf-8")
+        os.replace(partial, path)
     return paths
