@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newsweave import api
@@ -57,6 +57,8 @@ def _article(sentences: list[str], paragraph_of: list[int], published: str | Non
 
 @FAST
 @given(messy, st.one_of(st.none(), messy), st.lists(messy, max_size=3))
+@example("last week\ufb01\u0301", None, [])  # a ligature folded beside its accent: the key was not idempotent
+@example("i\x04\u0301", None, [])  # a control character between a letter and its accent
 def test_cleaning_is_well_formed(text: str, title: str | None, outlet_lines: list[str]) -> None:
     cleaned = clean_text(text, title=title, outlet_lines=[ln.lower() for ln in outlet_lines])
     assert all(isinstance(p, str) and p.strip() == p and p for p in cleaned.paragraphs)

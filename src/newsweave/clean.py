@@ -38,6 +38,9 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _COMPAT.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text)
+    # again: a folded ligature or a dropped control character can leave a base letter beside its accent
+    # ("ﬁ́" -> "fí"), and a second pass must not change the text (identity keys are taken from it)
+    text = unicodedata.normalize("NFC", text)
     # French typesetting spaces the inside of « »; a straight mark with a space on both sides reads as
     # neither opening nor closing, and the sentence splitter drops one that opens a sentence
     text = _GUILLEMET_SPACE.sub(lambda m: m.group().strip(" \t\u00a0"), text)
