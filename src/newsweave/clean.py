@@ -38,8 +38,8 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _COMPAT.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text)
-    # again: a folded ligature or a dropped control character can leave a base letter beside its accent
-    # ("ﬁ́" -> "fí"), and a second pass must not change the text (identity keys are taken from it)
+    # again: a folded ligature or a dropped control character can leave a letter beside its combining accent
+    # (the "fi" ligature + U+0301), and a second pass must not change the text (identity keys are taken from it)
     text = unicodedata.normalize("NFC", text)
     # French typesetting spaces the inside of « »; a straight mark with a space on both sides reads as
     # neither opening nor closing, and the sentence splitter drops one that opens a sentence

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import embed
 from .model import Article, CopyRelation, Story
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from .pipeline import Analysis, Options
     from .workspace import Workspace
+
 
 @contextmanager
 def client_for(scheduler: str | None, workers: int) -> Iterator[Client]:
@@ -65,7 +67,6 @@ class _Carried:
 def _analyse(story: Story, articles: list[Article], copies: list[CopyRelation], options: Options,
              known: dict[str, np.ndarray]) -> tuple[Analysis, dict[str, np.ndarray]]:
     os.environ.setdefault("NEWSWEAVE_THREADS", "1")
-    from . import embed
     from .pipeline import analyse_story
 
     model = embed.english()
@@ -79,8 +80,6 @@ def _analyse(story: Story, articles: list[Article], copies: list[CopyRelation], 
 
 def _known_vectors(workspace: Workspace | None, articles: list[Article]) -> dict[str, np.ndarray]:
     """The stored vectors of the articles' sentences (float16, as stored)."""
-    from . import embed
-
     if workspace is None:
         return {}
     keys = list(dict.fromkeys(embed.text_key(s) for a in articles for s in a.sentences))
@@ -108,7 +107,5 @@ def analyse_stories(jobs: list[tuple[Story, list[Article]]], copies: list[CopyRe
         for future in as_completed(futures):
             analysis, fresh = future.result()
             if fresh and workspace is not None:
-                from . import embed
-
                 workspace.put_vectors(fresh, embed.MiniLM.name)
             yield futures[future], analysis

@@ -122,6 +122,7 @@ def _norm_ent(text: str) -> str:
 
 
 _NER_SENTENCES = 10  # an article's names and places are read from its title and first sentences
+_PARSE_SLICE = 2000  # articles parsed per call when reading names (~22,000 sentences)
 
 
 def _ner_text(a: Article) -> str:
@@ -156,12 +157,15 @@ def _entities_spacy(articles: Sequence[Article]) -> list[tuple[list[str], list[s
 
     out: dict[int, tuple[list[str], list[str]]] = {}
     english = [k for k, a in enumerate(articles) if (a.language or "en").lower()[:2] == "en"]
-    pieces = [[t for t in [articles[k].title, *articles[k].sentences[:_NER_SENTENCES]] if t] for k in english]
-    docs = nlp_mod.parse_sentences([t for p in pieces for t in p])
-    start = 0
-    for k, p in zip(english, pieces, strict=True):
-        out[k] = _names([e for d in docs[start: start + len(p)] for e in d.ents])
-        start += len(p)
+    # In slices: a big ingest's parses are not all held at once (the parse cache keeps the latest ones).
+    for first in range(0, len(english), _PARSE_SLICE):
+        rows = english[first: first + _PARSE_SLICE]
+        pieces = [[t for t in [articles[k].title, *articles[k].sentences[:_NER_SENTENCES]] if t] for k in rows]
+        docs = nlp_mod.parse_sentences([t for p in pieces for t in p])
+        start = 0
+        for k, p in zip(rows, pieces, strict=True):
+            out[k] = _names([e for d in docs[start: start + len(p)] for e in d.ents])
+            start += len(p)
     others = {k: _ner_text(a) for k, a in enumerate(articles) if k not in out}
     if len(_NER_CACHE) + len(others) > 50_000:  # bound memory on long runs
         _NER_CACHE.clear()
