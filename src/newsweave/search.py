@@ -277,6 +277,9 @@ def suggest(conn: sqlite3.Connection, query: Query) -> str | None:
     return query.shown(replace) if replace else None
 
 
+_ATTEMPTS = 5  # tries of a search that met another process's write to the full-text index
+
+
 def search(conn: sqlite3.Connection, text: str | Query, limit: int = LIMIT,
            time_limit: float = TIME_LIMIT) -> Results | None:
     """Search the workspace on `conn`; None for an empty query, QueryError for one that cannot be searched."""
@@ -284,14 +287,20 @@ def search(conn: sqlite3.Connection, text: str | Query, limit: int = LIMIT,
     if query is None:
         return None
     sql, params = _sql(query, has_trigram(conn), limit)
-    try:
-        with time_bound(conn, time_limit):
-            rows = conn.execute(sql, params).fetchall()
-            suggestion = suggest(conn, query) if len(rows) < 3 else None
-    except sqlite3.OperationalError as e:
-        if "interrupted" in str(e):
-            raise QueryError("This search took too long; try fewer or more distinctive words.") from None
-        raise
+    for attempt in range(_ATTEMPTS):
+        try:
+            with time_bound(conn, time_limit):
+                rows = conn.execute(sql, params).fetchall()
+                suggestion = suggest(conn, query) if len(rows) < 3 else None
+            break
+        except sqlite3.OperationalError as e:
+            if "interrupted" in str(e):
+                raise QueryError("This search took too long; try fewer or more distinctive words.") from None
+            # An ingest in another process writing the index as the FTS5 table is opened (seen in CI as
+            # "vtable constructor failed: articles_fts"): the next try reads the committed state.
+            if "vtable constructor failed" not in str(e) or attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
     patterns = [_pattern(t) for t in query.terms()]
     hits = []
     for r in rows[:limit]:
