@@ -1,12 +1,13 @@
 """Disputes on real stories, judged by hand: how often what newsweave shows as a dispute is one.
 
-    .venv/bin/python bench/disputes.py [--sets ecbplus,gvc,polnear,seeds] [--show] [--judge]
+    .venv/bin/python bench/disputes.py [--sets ecbplus,gvc,polnear,seeds,aeb] [--show] [--judge]
 
 A dispute is right when its statement denies, contradicts or questions *the claim it is listed under*, and its
 speaker is who says so (issue 14). Stories, each run through the stages a story's analysis runs (copies,
 entities, quotes, claims): ECB+ sub-topics (real multi-article stories; the set the dispute rules were tuned
-on), GVC dev incidents and each PolNeAR dev article (checked, not tuned on), and the seed story when
-../shared/seeds is present. Verdicts live in eval/audit/disputes.jsonl, one per (article, dispute sentence,
+on), GVC dev incidents and each PolNeAR dev article (checked, not tuned on), the seed story when
+../shared/seeds is present, and each English AEB web page alone (real pages with captions and chrome; the
+rules of 2026-12-02's second round were written while reading its disputes, so it is not held out either). Verdicts live in eval/audit/disputes.jsonl, one per (article, dispute sentence,
 claim), keyed by hashes of the texts so that no text is stored; a dispute shown that has no verdict yet is
 counted apart as unjudged, and `--judge` prints each of those for a reader to decide.
 
@@ -18,6 +19,7 @@ disputes are judged by the same verdicts (the ones without a verdict are counted
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import sys
@@ -67,6 +69,13 @@ def stories(name: str) -> dict[str, list[Article]]:
             art = _article(p.name, body, title.strip())
             if art is not None:
                 out[p.name].append(art)
+    elif name == "aeb":
+        for p in sorted((DATA / "aeb" / "html").glob("*.html.gz")):
+            html = gzip.decompress(p.read_bytes()).decode("utf-8", errors="replace")
+            result = to_article(RawDoc(source=p.name, html=html))
+            if not isinstance(result, Exception) and result[0].language == "en":
+                result[0].id = p.name.split(".")[0][:16]
+                out[result[0].id].append(result[0])
     elif name == "seeds":
         for p in sorted(SEEDS.glob("*.txt")):
             art = _article(p.name, p.read_text(encoding="utf-8"))
@@ -100,7 +109,7 @@ def disputes_of(articles: list[Article]) -> dict[str, list[tuple[str, str, str, 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sets", default="ecbplus,gvc,polnear,seeds")
+    ap.add_argument("--sets", default="ecbplus,gvc,polnear,seeds,aeb")
     ap.add_argument("--show", action="store_true", help="print every dispute shown, with its verdict")
     ap.add_argument("--judge", action="store_true", help="print the disputes (ours and the baseline's) that have no "
                     "verdict yet")

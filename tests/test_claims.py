@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsweave import nlp
-from newsweave.claims import denial_relation, find_claims, strip_negation
+from newsweave.claims import _owner, _pointer, denial_relation, find_claims, strip_negation
 from newsweave.copies import find_copies, independent_sources
 from newsweave.entities import resolve_entities
 from newsweave.ingest import to_article
@@ -335,3 +335,51 @@ def test_an_accusation_of_falsehood_answers_what_the_accused_side_claims_only():
     drones = next(c for c in claims if "drones" in c.text)
     assert any("false information" in d.text for d in drones.disputes), [(c.text, c.disputes) for c in claims]
     assert not any("lies" in d.text for c in claims for d in c.disputes)
+
+
+def test_an_owned_or_accusing_pointer_answers_only_what_fits_it():
+    # "the Norvessan claims are false" answers what Norvessa is cited for, not the article's own neighbouring
+    # sentence; "denies the accusation" answers an accusation against the one who denies it, not a statement of
+    # the article's own about the case; the analysts are nobody in particular
+    story = [
+        ("ledger", "Norvessa's defence ministry said Valmoran troops had blocked the road to the Ostrava camp. "
+                   "Valmora's army rejected these accusations as baseless, and independent analysts told the Ledger "
+                   "the Norvessan claims are false. The camp has held 4,000 refugees since the flood of 2021. "
+                   "Valmoran troops have guarded the Ostrava road since the flood of 2021."),
+        ("post", "Aid trucks reached the Ostrava camp on Friday after a week of rain. Valmoran troops have guarded the "
+                 "road to the Ostrava camp since the 2021 flood. The camp has sheltered about 4,000 refugees since "
+                 "the flood of 2021. Doctors at the camp said cases of fever were rising. A new school opened in "
+                 "the camp in March."),
+        ("wire", "Investigators in Drevania dropped the inquiry into the fraud allegation against banker Ivo Marsh. "
+                 "Marsh, who denies the accusation, has lived in Lisvana since 2019. "
+                 "The inquiry into Marsh had been closed in 2017 but reopened this spring."),
+        ("daily", "Ivo Marsh ran the Drevanian savings bank for a decade before he left for Lisvana. The Drevanian "
+                  "inquiry into banker Ivo Marsh had been closed in 2017 but was reopened this spring. His lawyer "
+                  "Tomas Ruiz said the case had cost his client his career. Lisvana has no extradition treaty with "
+                  "Drevania."),
+    ]
+    claims = _story_claims(story)
+    shown = [(c.text, d.by_name) for c in claims for d in c.disputes]
+    assert not any("guarded" in t or "refugees" in t or "closed in 2017" in t for t, _ in shown), shown
+    assert not any(by == "independent analysts" for _, by in shown), shown
+
+
+def test_a_pronoun_inside_what_is_denied_points_at_no_claim():
+    def pointer(sentence: str, text: str, cue: str):
+        return _pointer(Quote(None, "X", text, "reported", cue, "a", 0), nlp.english()(sentence))
+
+    # "it" is the company that denies, not a claim said before
+    assert pointer("The studio denied that it had settled with the label.", "it had settled with the label",
+                   "denied") is None
+    assert pointer("The studio denied making any such deal.", "making any such deal", "denied").text == "deal"
+    assert pointer("The studio rejected the reports.", "the reports", "rejected").text == "reports"
+    assert pointer("The studio denied any wrongdoing.", "any wrongdoing", "denied") is None
+    owned = pointer("She said the Norvessan claims are false.", "the Norvessan claims are false", "said")
+    assert owned is not None and _owner(owned) == "Norvessan"
+
+
+def test_questioning_an_approach_disputes_no_claim():
+    sentence = "He questioned the agency's approach that, in his view, limits the rocket to crew launches."
+    q = Quote(None, "X", "the agency's approach that, in his view, limits the rocket to crew launches", "reported",
+              "questioned", "a", 0)
+    assert denial_relation(q, nlp.english()(sentence)) is None

@@ -139,6 +139,7 @@ class _Cand:
     text: str
     attributed: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)  # entity ids of the attributed sources
+    reported: bool = False  # someone's statement in the text, not the article's own voice
 
 
 @dataclass
@@ -232,6 +233,9 @@ def denial_relation(q: Quote, sentence: Doc | None = None) -> tuple[str, bool] |
             word = span.root if span is not None else None
             if word is not None and relation == "questions" and _negated(word):
                 continue  # "had no doubt that ..." affirms
+            if word is not None and word.pos_ == "NOUN" and any(c.dep_ == "poss" and c.pos_ == "PROPN"
+                                                                for c in word.children):
+                continue  # "Trump's skepticism on climate change", said by Graham: someone else's doubt
             if word is not None and word.lower_.startswith("doubt") and word.pos_ == "NOUN" \
                     and not _DOUBT_VERBS.match(word.head.lower_):
                 continue  # "beyond a reasonable doubt": a doubt someone casts or raises questions, not any doubt
@@ -254,13 +258,17 @@ def _disputes_something(cue: Token, lemma: str) -> bool:
         return not any(c.dep_ == "dative" for c in cue.children) and not any(
             t.lower_ in _REFUSED or t.lower_ in ("him", "her", "them", "me", "us") for t in after
         ) and not any(o.ent_type_ == "PERSON" for o in objects)
-    if any(c.dep_ in ("ccomp", "xcomp") for c in cue.children):
+    # A clause is what is disputed ("doubted her brother was armed"), unless it is the object's relative clause
+    # misread as the verb's ("questioned NASA's approach that minimizes ...": "that" is its subject)
+    if any(c.dep_ in ("ccomp", "xcomp") and not (objects and not any(
+            g.dep_ in ("nsubj", "nsubjpass", "expl") and g.lower_ not in ("that", "which") for g in c.children))
+           for c in cue.children):
         return True
     for o in objects:  # "rejected it" may be an order or an offer as well as a claim: only a named claim counts
         noun = o.lower_[:-1] if o.lower_.endswith("s") else o.lower_
         if noun in _DISPUTED_NOUNS or o.lower_ in _DISPUTED_NOUNS:
             return True
-        if any(c.dep_ in ("acl", "ccomp") and any(d.lower_ == "that" for d in c.children) for c in o.children):
+        if any(c.dep_ in ("acl", "ccomp") and any(d.dep_ == "mark" for d in c.children) for c in o.children):
             return True  # "rejected suggestions that ..."
     return False
 
@@ -270,9 +278,18 @@ def _denied(q: Quote, sentence: Doc | None) -> str | None:
     clause a doubt governs ("he doubted [any court would enforce it]"), the content of "never heard of" or "not
     asked"; None for a word that calls something false without saying what ("calling out Trump for his lies"),
     which can only answer a claim it points back to ("that is not true", "the reports are misinformation")."""
+    region, cue = _locate(q, sentence)
     if cue_lemma(q.cue or "") in _DENIAL_CUES:
+        if cue is not None and cue.dep_ == "relcl" and not any(c.dep_ in ("ccomp", "xcomp") for c in cue.children):
+            # "concerns about him leaking information, a prospect he denied": the phrase the clause hangs on
+            head = cue.head.head if cue.head.dep_ == "appos" else cue.head
+            inside = {t.i for t in cue.subtree}
+            return " ".join(t.text for t in head.subtree if t.i not in inside)
+        if cue is not None and q.kind != "direct" and any(c.dep_ == "ccomp" and c.i < cue.i for c in cue.children):
+            # "..., a prospect Vindman denied" misread as "[...] Vindman denied": English puts what is denied
+            # after the verb, so a clause before it is a parse that cannot say what was denied
+            return None
         return q.text
-    region, _ = _locate(q, sentence)
     for t in region:
         if t.lower_.startswith("doubt") and t.pos_ in ("VERB", "NOUN"):
             clause = next((c for c in t.children if c.dep_ in ("ccomp", "acl", "prep")), None)
@@ -306,26 +323,87 @@ def _accused(sentence: Doc | None) -> str | None:
     return None
 
 
-def _anaphoric(q: Quote, sentence: Doc | None) -> bool:
-    """Whether a denial points back at something said before ("denied the claims", "never heard anything like
-    that", "that is not true") rather than saying what it denies. "that" opening a clause ("denied that he was
-    Deep Throat"), a relative "that" and the "it" of "it is not true that ..." point nowhere."""
-    region, _ = _locate(q, sentence)
-    if re.search(r"\bthe (report|reports|claim|claims|allegation|allegations|accusation|accusations|request|issue)\b",
-                 region.text, re.I):
+_POINTING = {"it", "that", "this", "these", "those", "them", "such"}
+_DEFINITE = {"the", "these", "those", "this", "that", "such"}
+# Nouns that name an accusation: the accused is whoever denies it ("Assange denies the accusation").
+_ACCUSATION = re.compile(r"^(accusation|allegation|charge|claim)s?$", re.I)
+
+
+def _points_back(tok: Token) -> bool:
+    """Whether a noun phrase refers to something said before: a pronoun ("denied it"), a definite or owned claim
+    noun ("the reports", "these accusations", "the Russian and Syrian claims", "Swift's claims"), or "such ..."."""
+    if tok.lower_ in _POINTING:
         return True
+    noun = tok.lower_[:-1] if tok.lower_.endswith("s") else tok.lower_
+    if noun not in _DISPUTED_NOUNS and tok.lower_ not in _DISPUTED_NOUNS:
+        return any(c.lower_ == "such" for c in tok.children)
+    if any(c.dep_ in ("acl", "ccomp") and any(d.dep_ == "mark" for d in c.children) for c in tok.children):
+        return False  # "denied reports that he was there" says what it denies
+    return any(c.dep_ == "poss" or c.lower_ in _DEFINITE or c.ent_type_ == "NORP" for c in tok.children)
+
+
+def _claim_noun(tok: Token) -> bool:
+    """Whether a word names something said: "the allegations", "those claims" (not "such a conversation")."""
+    return tok.lower_ in _DISPUTED_NOUNS or tok.lower_.removesuffix("s") in _DISPUTED_NOUNS
+
+
+def _pointer(q: Quote, sentence: Doc | None) -> Token | None:
+    """The words by which a denial points back at something said before ("denied the claims", "rejected these
+    accusations", "the Russian claims are false", "that is not true", "never heard anything like that"); None
+    when it says what it denies ("denied that he was there", "denied any wrongdoing"). A pronoun inside what is
+    denied ("denied that *it* had settled") refers to a party, not to a claim."""
+    region, cue = _locate(q, sentence)
+    if cue is not None and cue_lemma(q.cue or "") in _DENIAL_CUES:
+        clauses = [c for c in cue.children if c.dep_ in ("ccomp", "xcomp")]
+        if clauses:  # "denied making any such request" points back; "denied that it had settled" does not
+            return next((o for c in clauses for o in c.children if o.dep_ in ("dobj", "nsubj", "nsubjpass", "attr")
+                         and any(d.lower_ == "such" for d in o.children)), None)
+        obj = next((c for c in cue.children if c.dep_ in ("dobj", "nsubjpass")), None)
+        if obj is None and cue.dep_ == "relcl":
+            obj = cue.head  # "the accusation, which he denies"
+        return obj if obj is not None and _points_back(obj) else None
     for t in region:
-        w = t.lower_
-        if w not in ("that", "this", "it", "such", "these", "those"):
+        if t.lower_ == "heard" and _negated(t):  # "never heard of a request": the request said to have been made
+            heard = next((g for c in t.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
+            if heard is not None:
+                return heard
+    for t in region:
+        if t.pos_ in ("NOUN", "PRON", "DET") and _points_back(t) and not (
+            t.lower_ == "that" and (t.dep_ == "mark" or t.head.dep_ == "relcl")
+        ):
+            if t.lower_ == "it" and any(c.dep_ in ("ccomp", "csubj") for c in t.head.children):
+                continue  # "it is not true that I was jealous": the clause, not "it", is what is denied
+            if any(a.dep_ == "ccomp" and a.head.lower_.startswith("doubt") for a in t.ancestors):
+                continue  # "doubted any court would enforce it": the doubt is the clause's, "it" is its object
+            if t.lower_ in _POINTING and t.dep_ in ("nsubj", "nsubjpass") and t.head.i != region.root.i:
+                continue  # the subject of a clause inside what is denied
+            return t
+    return None
+
+
+def _titles(sentences: list[Doc], name: str) -> set[str]:
+    """The words an article calls a named speaker by: "mayor" in "Mayor Lena Ortiz" or "Ortiz, the mayor,",
+    "south", "sudan" in "South Sudan's President Salva Kiir", so that "the mayor ordered ..." or "Sudan accuses
+    South Sudan ..." is known to be about them."""
+    last = name.split()[-1] if name.split() else ""
+    words: set[str] = set()
+    for t in (t for doc in sentences for t in doc):
+        if t.text != last:
             continue
-        if w == "that" and (t.dep_ == "mark" or t.head.dep_ == "relcl"):
-            continue
-        if w == "it" and any(c.dep_ in ("ccomp", "csubj") for c in t.head.children):
-            continue  # "it is not true that I was jealous": the clause, not "it", is what is denied
-        if any(a.dep_ == "ccomp" and a.head.lower_.startswith("doubt") for a in t.ancestors):
-            continue  # "doubted any court would enforce it": the doubt is the clause's, "it" is its object
-        return True
-    return False
+        for c in t.children:
+            if c.dep_ in ("compound", "appos") and c.text != name.split()[0]:
+                words |= {w.lower_ for w in c.subtree if w.pos_ in ("NOUN", "PROPN") and w.lower_ not in last.lower()}
+    return words
+
+
+def _owner(pointer: Token) -> str | None:
+    """Whose claim a pointing phrase names: "Swift" in "Swift's claims", "Russian and Syrian" in "the Russian
+    and Syrian claims"; None when it names no one."""
+    words = [w for c in pointer.children if c.dep_ == "poss" or (c.dep_ in ("amod", "compound") and
+             (c.ent_type_ or c.pos_ == "PROPN")) for w in c.subtree]
+    names = [w.text for w in sorted(words, key=lambda w: w.i) if w.dep_ != "case" and w.lower_ not in ("his", "her",
+                                                                                                    "its", "their")]
+    return " ".join(names) or None
 
 
 # Words for one side's representatives: "His attorneys" and "Mr. Gigante's lawyers" argue one case.
@@ -383,11 +461,23 @@ _VAGUE = re.compile(r"^(the |some |many |other |several |unnamed |anonymous )*(o
                     r"we|i|you)$", re.I)
 
 
+# Head nouns of a group described in common words: whoever they are, the text does not say.
+_GROUPS = {"official", "source", "analyst", "expert", "observer", "critic", "resident", "witness", "people",
+           "diplomat", "lawmaker", "activist", "person", "member", "insider", "aide", "employee", "worker"}
+
+
 def _identifiable(q: Quote) -> bool:
-    """Whether a statement's speaker is someone a reader can hold to it: a resolved entity, a name, or a title."""
+    """Whether a statement's speaker is someone a reader can hold to it: a resolved entity, a name, or a title;
+    not a group described in common words ("both independent analysts") nor a name that owns the speaker
+    ("Nisan Ahmado's [source]")."""
+    name = (q.speaker_name or "").strip()
+    if re.search(r"['\u2019]s?$", name):
+        return False
     if q.speaker:
         return True
-    name = (q.speaker_name or "").strip()
+    words = name.split()
+    if words and name == name.lower() and re.sub(r"s$", "", words[-1].lower()) in _GROUPS:
+        return False
     return bool(name) and not _VAGUE.match(name)
 
 
@@ -432,14 +522,16 @@ def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[st
             if direct > 0.3 * len(a.sentences[s]):
                 continue  # a quotation is an opinion of its speaker, not a proposition the story asserts
             reported = [q for q in here if q.kind == "reported"]
-            names = [q.speaker_name for q in reported] or ([a.outlet] if a.outlet else [])
+            # an article's own voice is attributed to no one: its outlet is its source, listed with its
+            # articles, and a speaker only when the text says so ("Reuters reported ...")
+            names = [q.speaker_name for q in reported]
             ids = [q.speaker for q in reported if q.speaker]
             if len(doc) >= 6 and not _non_answer(doc) and any(t.pos_ in ("VERB", "AUX") for t in doc):
                 # a dateline or timestamp ("Thu, 10 Nov 2011 02:45 PM") asserts nothing
-                cands.append(_Cand(a.id, s, a.sentences[s], names, ids))
+                cands.append(_Cand(a.id, s, a.sentences[s], names, ids, bool(reported)))
             for q in reported:
                 if len(q.text.split()) >= 5:
-                    cands.append(_Cand(a.id, s, q.text, [q.speaker_name], [q.speaker] if q.speaker else []))
+                    cands.append(_Cand(a.id, s, q.text, [q.speaker_name], [q.speaker] if q.speaker else [], True))
             for tok in doc:
                 if tok.lower_ in _REPORT_NOUNS:
                     for c in tok.children:
@@ -451,7 +543,7 @@ def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[st
                             and any(g.dep_ in ("nsubj", "nsubjpass", "expl") for g in c.children)
                         ):
                             sub = doc[c.left_edge.i : c.right_edge.i + 1].text
-                            cands.append(_Cand(a.id, s, re.sub(r"^that\s+", "", sub), names, ids))
+                            cands.append(_Cand(a.id, s, re.sub(r"^that\s+", "", sub), names, ids, True))
     return cands
 
 
@@ -555,17 +647,51 @@ def _claim(cands: list[_Cand], sim: np.ndarray, members: list[int], copies: list
     )
 
 
-def _in_reach(
-    q: Quote, claims: list[tuple[Claim, list[int]]], member_vecs: list[np.ndarray], sentences: list[str], model: Any
-) -> list[bool]:
-    """For each claim, whether the article states it before the statement: cites it, or restates one of its
-    members ("the reports of a request for drones" before "denied making any such request")."""
-    before = model.encode(sentences[: q.sentence]) if q.sentence else None
-    return [
-        any(c.article == q.article and c.sentence < q.sentence for c in cl.citations)
-        or (before is not None and float((before @ member_vecs[k].T).max()) >= SIM_CLAIM)
-        for k, (cl, _) in enumerate(claims)
-    ]
+def _in_reach(q: Quote, claims: list[tuple[Claim, list[int]]], cands: list[_Cand], member_vecs: list[np.ndarray],
+              shown: list[int], sentences: list[str], model: Any, where: range) -> list[bool]:
+    """For each claim, whether the article states it, as the brief words it, in the sentences `where` (before the
+    statement): "the reports of a request for drones" before "denied making any such request". A member of the
+    claim stated there counts only when it is close to the shown wording (a claim's group may hold a
+    neighbouring proposition)."""
+    if not where:
+        return [False] * len(claims)
+    there = model.encode([sentences[i] for i in where])
+    out = []
+    for k, (_, members) in enumerate(claims):
+        vecs = member_vecs[k]
+        shown_vec = vecs[members.index(shown[k])]
+        stated = [i for i, m in enumerate(members) if cands[m].article == q.article and cands[m].sentence in where]
+        out.append(float((there @ shown_vec).max()) >= SIM_CLAIM
+                   or any(float(vecs[i] @ shown_vec) >= SIM_CLAIM for i in stated))
+    return out
+
+
+# Stems of the words a noun pointer repeats from its antecedent: "the allegations" points at the last sentence
+# that alleged something, "the reports" at the last that reported.
+_ANTECEDENT_STEMS = {"allegation": "alleg|accus|charg", "accusation": "alleg|accus|charg",
+                     "charge": "alleg|accus|charg", "claim": "claim", "report": "report", "rumor": "rumo",
+                     "rumour": "rumo", "suggestion": "suggest", "assertion": "assert", "speculation": "speculat",
+                     "story": "stor", "criticism": "critic"}
+POINTER_WINDOW = 3  # a pronoun ("that is not true") answers what the last few sentences said
+
+
+def _antecedent_window(pointer: Token, q: Quote, sentences: list[str]) -> range:
+    """The sentences a denial's pointer can refer to: for a noun, the last one before it that uses the noun's
+    word ("the allegations" -> the sentence that reported them), else any before it ("denied Swift's claims"
+    after "according to Swift, ..."); for a pronoun, the few sentences before the statement."""
+    word = pointer.lower_  # the parse has no lemmatizer
+    stem = _ANTECEDENT_STEMS.get(word) or _ANTECEDENT_STEMS.get(word[:-1] if word.endswith("s") else word)
+    said_before = any(t.i < pointer.i and t.pos_ == "VERB" and
+                      any(c.dep_ == "ccomp" and c.right_edge.i < pointer.i for c in t.children) for t in pointer.doc)
+    if said_before or stem is not None and re.search(rf"\b({stem})", pointer.doc.text[: pointer.idx], re.I):
+        # "some speculated that Felt was the source, but he denied the accusations": the sentence says itself
+        return range(q.sentence, q.sentence + 1)
+    if pointer.pos_ not in ("NOUN", "PROPN"):
+        return range(max(0, q.sentence - POINTER_WINDOW), q.sentence)
+    for j in range(q.sentence - 1, -1, -1):
+        if stem is not None and re.search(rf"\b({stem})", sentences[j], re.I):
+            return range(j, j + 1)
+    return range(q.sentence)
 
 
 def _attach_disputes(
@@ -602,7 +728,11 @@ def _attach_disputes(
     ]
     flat = model.encode([t for ts in texts for t in ts])
     bounds = np.cumsum([0] + [len(ts) for ts in texts])
-    anaphoric = [d.strong and _anaphoric(d.quote, parses[d.quote.article][d.quote.sentence]) for d in denials]
+    pointers = [_pointer(d.quote, parses[d.quote.article][d.quote.sentence]) if d.strong else None for d in denials]
+    anaphoric = [p is not None for p in pointers]
+    # The wording a claim is shown in, and who that wording is attributed to: a denial must answer what the
+    # reader sees, not another member the claim's group happened to absorb.
+    shown = [next(m for m in members if cands[m].text == cl.text) for cl, members in claims]
     all_scores = []
     for n, d in enumerate(denials):
         q = d.quote
@@ -644,8 +774,24 @@ def _attach_disputes(
         if anaphoric[n]:
             # "denied making any such request", "never heard anything like that": of the claims its article
             # stated before, the one its words match best (not simply the first: the anaphor has a meaning)
-            reach = [k for k, ok in enumerate(_in_reach(q, claims, member_vecs, by_id[q.article].sentences, model))
-                     if ok and scores[k] > -1.0]
+            sentences = by_id[q.article].sentences
+            where = _antecedent_window(pointers[n], q, sentences)
+            stated = _in_reach(q, claims, cands, member_vecs, shown, sentences, model, where)
+            reach = [k for k, ok in enumerate(stated) if ok and scores[k] > -1.0]
+            owner = _owner(pointers[n])
+            if pointers[n].pos_ in ("NOUN", "PROPN") and _claim_noun(pointers[n]):
+                # "denied the allegations", "the reports are false": something someone alleged or reported,
+                # not what the article states in its own voice ("Assange faces 18 charges in the US")
+                reach = [k for k in reach if cands[shown[k]].reported]
+            if owner:  # "the Russian and Syrian claims": only what those named are cited for
+                reach = [k for k in reach if _same_party(owner, cands[shown[k]].attributed)]
+            elif _ACCUSATION.match(pointers[n].lower_):
+                # "denies the accusation": an accusation against the one who denies it, so a claim that names them
+                mine = _party(q.speaker_name or "")
+                titles = _titles(parses[q.article], q.speaker_name or "")
+                reach = [k for k in reach if (q.speaker and q.speaker in claim_ents[k])
+                         or mine & _party(claims[k][0].text)
+                         or titles & set(re.findall(r"[a-z]+", claims[k][0].text.lower()))]
             if _REQUEST_NOUN.search(q.text):
                 reach = [k for k in reach if _REQUEST_VERB.search(claims[k][0].text)] or reach
             if not reach:

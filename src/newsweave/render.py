@@ -225,7 +225,7 @@ def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) ->
     if disputed:
         out += ["### Disputed", "", "| claim | disputed by |", "|---|---|"]
         for c in disputed:
-            who = _md(", ".join(c["attributed_to"]) or "no one named")
+            who = _md(", ".join(c["attributed_to"]) or "in the articles' own words")
             claim = (f"{_md(c['text'])} — {who}; {c['independent_sources']} independent sources "
                      f"{_cites(c.get('citations', []), short)}")
             denials = "<br>".join(f"**{_md(d['who'])}** {_md(d['relation'])}: {_md(d['text'])} "
