@@ -7,7 +7,8 @@ speaker is who says so (issue 14). Stories, each run through the stages a story'
 entities, quotes, claims): ECB+ sub-topics (real multi-article stories; the set the dispute rules were tuned
 on), GVC dev incidents and each PolNeAR dev article (checked, not tuned on), the seed story when
 ../shared/seeds is present, and each English AEB web page alone (real pages with captions and chrome; the
-rules of 2026-12-02's second round were written while reading its disputes, so it is not held out either). Verdicts live in eval/audit/disputes.jsonl, one per (article, dispute sentence,
+rules of 2026-12-02's second round were written while reading its disputes, so it is not held out either).
+Verdicts live in eval/audit/disputes.jsonl, one per (article, dispute sentence,
 claim), keyed by hashes of the texts so that no text is stored; a dispute shown that has no verdict yet is
 counted apart as unjudged, and `--judge` prints each of those for a reader to decide.
 
