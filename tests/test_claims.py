@@ -374,6 +374,9 @@ def test_a_pronoun_inside_what_is_denied_points_at_no_claim():
     assert pointer("The studio denied making any such deal.", "making any such deal", "denied").text == "deal"
     assert pointer("The studio rejected the reports.", "the reports", "rejected").text == "reports"
     assert pointer("The studio denied any wrongdoing.", "any wrongdoing", "denied") is None
+    # "this" before a noun that names nothing said ("on this issue") does not point back
+    assert pointer("He said Valmora is spreading misinformation on this issue.",
+                   "Valmora is spreading misinformation on this issue", "said") is None
     owned = pointer("She said the Norvessan claims are false.", "the Norvessan claims are false", "said")
     assert owned is not None and _owner(owned) == "Norvessan"
 

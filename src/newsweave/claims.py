@@ -333,7 +333,7 @@ def _points_back(tok: Token) -> bool:
     """Whether a noun phrase refers to something said before: a pronoun ("denied it"), a definite or owned claim
     noun ("the reports", "these accusations", "the Russian and Syrian claims", "Swift's claims"), or "such ..."."""
     if tok.lower_ in _POINTING:
-        return True
+        return tok.dep_ != "det"  # "on this issue": the noun decides ("these accusations" points back)
     noun = tok.lower_[:-1] if tok.lower_.endswith("s") else tok.lower_
     if noun not in _DISPUTED_NOUNS and tok.lower_ not in _DISPUTED_NOUNS:
         return any(c.lower_ == "such" for c in tok.children)
