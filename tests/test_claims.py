@@ -373,6 +373,7 @@ def test_a_pronoun_inside_what_is_denied_points_at_no_claim():
                    "denied") is None
     assert pointer("The studio denied making any such deal.", "making any such deal", "denied").text == "deal"
     assert pointer("The studio rejected the reports.", "the reports", "rejected").text == "reports"
+    assert pointer("She faces the accusation of fraud, which she denies.", "which", "denies").text == "accusation"
     assert pointer("The studio denied any wrongdoing.", "any wrongdoing", "denied") is None
     # "this" before a noun that names nothing said ("on this issue") does not point back
     assert pointer("He said Valmora is spreading misinformation on this issue.",

@@ -265,8 +265,7 @@ def _disputes_something(cue: Token, lemma: str) -> bool:
            for c in cue.children):
         return True
     for o in objects:  # "rejected it" may be an order or an offer as well as a claim: only a named claim counts
-        noun = o.lower_[:-1] if o.lower_.endswith("s") else o.lower_
-        if noun in _DISPUTED_NOUNS or o.lower_ in _DISPUTED_NOUNS:
+        if _claim_noun(o):
             return True
         if any(c.dep_ in ("acl", "ccomp") and any(d.dep_ == "mark" for d in c.children) for c in o.children):
             return True  # "rejected suggestions that ..."
@@ -334,8 +333,7 @@ def _points_back(tok: Token) -> bool:
     noun ("the reports", "these accusations", "the Russian and Syrian claims", "Swift's claims"), or "such ..."."""
     if tok.lower_ in _POINTING:
         return tok.dep_ != "det"  # "on this issue": the noun decides ("these accusations" points back)
-    noun = tok.lower_[:-1] if tok.lower_.endswith("s") else tok.lower_
-    if noun not in _DISPUTED_NOUNS and tok.lower_ not in _DISPUTED_NOUNS:
+    if not _claim_noun(tok):
         return any(c.lower_ == "such" for c in tok.children)
     if any(c.dep_ in ("acl", "ccomp") and any(d.dep_ == "mark" for d in c.children) for c in tok.children):
         return False  # "denied reports that he was there" says what it denies
@@ -358,9 +356,10 @@ def _pointer(q: Quote, sentence: Doc | None) -> Token | None:
         if clauses:  # "denied making any such request" points back; "denied that it had settled" does not
             return next((o for c in clauses for o in c.children if o.dep_ in ("dobj", "nsubj", "nsubjpass", "attr")
                          and any(d.lower_ == "such" for d in o.children)), None)
-        obj = next((c for c in cue.children if c.dep_ in ("dobj", "nsubjpass")), None)
-        if obj is None and cue.dep_ == "relcl":
-            obj = cue.head  # "the accusation, which he denies"
+        # in a relative clause the object is the noun it hangs on, not the relative pronoun: "the accusation,
+        # which he denies"
+        obj = cue.head if cue.dep_ == "relcl" else next(
+            (c for c in cue.children if c.dep_ in ("dobj", "nsubjpass")), None)
         return obj if obj is not None and _points_back(obj) else None
     for t in region:
         if t.lower_ == "heard" and _negated(t):  # "never heard of a request": the request said to have been made
