@@ -45,8 +45,10 @@ def ecb_records(times: int = 1) -> list[dict]:
     return out
 
 
-def timed_run(ws: api.Workspace, options: Options | None = None) -> tuple[float, dict[str, float], object]:
-    """Seconds of a pipeline run and the seconds of each of its steps."""
+def timed_run(ws: api.Workspace, options: Options | None = None,
+              out: Path | None = None) -> tuple[float, dict[str, float], object]:
+    """Seconds of a pipeline run and the seconds of each of its steps, the brief written into `out` (as a
+    user's `newsweave run -o out` does run after run) or into a new folder."""
     marks: dict[str, float] = defaultdict(float)
     last = [time.perf_counter(), ""]
 
@@ -61,8 +63,11 @@ def timed_run(ws: api.Workspace, options: Options | None = None) -> tuple[float,
     end = time.perf_counter()
     marks[last[1]] += end - last[0]
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as out:
+    if out is not None:
         api.write_brief(brief, out)
+    else:
+        with tempfile.TemporaryDirectory() as fresh_out:
+            api.write_brief(brief, fresh_out)
     marks["write brief"] = time.perf_counter() - t0
     return end - start + marks["write brief"], dict(marks), brief
 
@@ -74,13 +79,14 @@ def fresh(name: str, records: list[dict] | None = None, paths: list[str] | None 
         report = api.ingest(ws, paths or [], records or [])
         ingest_s = time.perf_counter() - t0
         n = len(report.added) + len(report.existing)
-        run_s, marks, _ = timed_run(ws)
+        out = Path(tmp) / "brief"
+        run_s, marks, _ = timed_run(ws, out=out)
         total = ingest_s + run_s
         print(f"{name}: {n} articles, fresh workspace: {total:.1f} s = {n / total:.2f} articles/s "
               f"(issue #13 measured 4.6/s on ECB+, 0.27/s on AEB: "
               f"ratio {n / total / (4.6 if name == 'ECB+' else 0.27):.2f}x)")
         print(f"  ingest {ingest_s:.1f} s; " + "; ".join(f"{k} {v:.1f} s" for k, v in marks.items()))
-        again, marks, _ = timed_run(ws)
+        again, marks, _ = timed_run(ws, out=out)
         print(f"  no-change run: {again:.2f} s (" + "; ".join(f"{k} {v:.2f} s" for k, v in marks.items()) + ")")
         print(f"  peak RSS {peak_gb():.2f} GB")
 
@@ -92,14 +98,15 @@ def incremental(base: int, added: int) -> None:
         ws = api.open_workspace(tmp)
         t0 = time.perf_counter()
         api.ingest(ws, [], records[:base])
-        first, _, _ = timed_run(ws)
+        out = Path(tmp) / "brief"
+        first, _, _ = timed_run(ws, out=out)
         print(f"workspace of {base}: ingest + first run {time.perf_counter() - t0:.0f} s")
-        again, marks, _ = timed_run(ws)
+        again, marks, _ = timed_run(ws, out=out)
         print(f"  no-change run: {again:.2f} s (" + "; ".join(f"{k} {v:.2f} s" for k, v in marks.items()) + ")")
         t0 = time.perf_counter()
         api.ingest(ws, [], records[base:])
         ingest_s = time.perf_counter() - t0
-        run_s, marks, _ = timed_run(ws)
+        run_s, marks, _ = timed_run(ws, out=out)
         print(f"  +{added} articles: {ingest_s + run_s:.1f} s to a new brief (ingest {ingest_s:.1f} s; "
               + "; ".join(f"{k} {v:.1f} s" for k, v in marks.items()) + f"); against the first run {first:.0f} s")
         print(f"  peak RSS {peak_gb():.2f} GB")

@@ -224,21 +224,28 @@ def _candidates(articles: list[Article], copies: list[CopyRelation],
     centre /= max(float(np.linalg.norm(centre)), 1e-9)
     lexical = _lexical_centrality([c.text for c in cands], group_of, n_groups)
     sims = vecs @ vecs.T
-    group_rows = [np.flatnonzero(group_of == g) for g in range(n_groups)]
-    art_of = [c.article.id for c in cands]
-    art_rows = {a.id: np.flatnonzero(np.array(art_of) == a.id) for a in articles}
+    # Column by column (a story of 1,500 sentences in 100 articles is 150,000 row-by-row maxima otherwise):
+    # each candidate's best match in each independent source, and in each article.
+    present = [g for g in range(n_groups) if (group_of == g).any()]
+    group_rows = [np.flatnonzero(group_of == g) for g in present]
+    column = {g: j for j, g in enumerate(present)}
+    group_best = np.stack([sims[:, rows].max(1) for rows in group_rows], axis=1).astype(np.float64)
+    art_of = np.array([c.article.id for c in cands])
+    art_ids = [a.id for a in articles if (art_of == a.id).any()]
+    art_rows = [np.flatnonzero(art_of == aid) for aid in art_ids]
+    best_in = np.stack([rows[np.argmax(sims[:, rows], axis=1)] for rows in art_rows], axis=1)
+    same = np.take_along_axis(sims, best_in, axis=1) >= SAME_MEANING
     for k, c in enumerate(cands):
-        others = [float(sims[k, rows].max()) for g, rows in enumerate(group_rows) if g != c.group]
-        cover = float(np.mean(others)) if others else float(sims[k, group_rows[c.group]].mean())
+        if len(group_rows) > 1:
+            cover = float((group_best[k].sum() - group_best[k, column[c.group]]) / (len(group_rows) - 1))
+        else:
+            cover = float(sims[k, group_rows[0]].mean())
         position = 1.0 / (1.0 + weights.position_decay * c.index)
         c.relevance = (weights.meaning * float(vecs[k] @ centre) + weights.cover * cover
                        + weights.words * lexical[k]) * position * c.quality
-        for aid, rows in art_rows.items():
-            if aid == c.article.id or not len(rows):
-                continue
-            best = rows[int(np.argmax(sims[k, rows]))]
-            if sims[k, best] >= SAME_MEANING:
-                c.support.append(cands[best].citation)
+        for j in np.flatnonzero(same[k]):
+            if art_ids[j] != c.article.id:
+                c.support.append(cands[int(best_in[k, j])].citation)
     return cands
 
 
