@@ -197,12 +197,16 @@ def _locate(q: Quote, sentence: Doc | None) -> tuple[Span, Token | None]:
     from . import nlp
 
     at = sentence.text.find(q.text) if sentence is not None else -1
+
+    def alone() -> Span:  # through the shared parse cache: copies repeat the same statements
+        return nlp.parse_sentences([q.text])[0][:]
+
     if sentence is None or at < 0:
-        region = nlp.english()(q.text)[:]
+        region = alone()
     else:
         # never the whole sentence: the narrator's words around a statement ("unconfirmed reports ...;
         # the spokeswoman said only that ...") are not the speaker's
-        region = sentence.char_span(at, at + len(q.text), alignment_mode="expand") or nlp.english()(q.text)[:]
+        region = sentence.char_span(at, at + len(q.text), alignment_mode="expand") or alone()
     cues = [
         t
         for t in (sentence or [])
