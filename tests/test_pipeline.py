@@ -216,15 +216,15 @@ def test_a_brief_stopped_while_written_leaves_the_previous_one_whole(tmp_path: P
         api.write_brief(brief, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     monkeypatch.undo()
-    real_write = Path.write_text
+    real_write = Path.write_bytes
 
-    def write_half(self: Path, text: str, **kw: object) -> int:
+    def write_half(self: Path, data: bytes) -> int:
         if self.name.startswith(".brief.html"):
-            real_write(self, text[: len(text) // 2], **kw)
+            real_write(self, data[: len(data) // 2])
             raise KeyboardInterrupt  # killed halfway through the HTML
-        return real_write(self, text, **kw)
+        return real_write(self, data)
 
-    monkeypatch.setattr(Path, "write_text", write_half)
+    monkeypatch.setattr(Path, "write_bytes", write_half)
     with pytest.raises(KeyboardInterrupt):
         api.write_brief(brief, out)
     assert (out / "brief.html").read_bytes() == before["brief.html"]  # the old report, whole

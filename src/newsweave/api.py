@@ -74,13 +74,13 @@ def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str,
     with bulk():
         doc = brief if isinstance(brief, dict) else brief_mod.to_dict(brief)
         parts = render.Parts.load(out / PARTS_FILE)
-        texts = {"json": brief_mod.dumps(doc), "md": render.to_markdown(doc, parts),
-                 "html": render.to_html(doc, parts)}
+        data = {"json": brief_mod.encode(doc), "md": render.to_markdown(doc, parts).encode("utf-8"),
+                "html": render.to_html(doc, parts).encode("utf-8")}
     for kind, path in paths.items():
         # Written beside, then renamed over the old file: a run stopped mid-write leaves the previous brief
         # whole, never a half-written one that the web app or a reader would choke on.
         partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(texts[kind], encoding="utf-8")
+        partial.write_bytes(data[kind])
         os.replace(partial, path)
     parts.save(out / PARTS_FILE)
     return paths
