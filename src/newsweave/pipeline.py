@@ -325,13 +325,13 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
         done += 1
         step("analysis", done, len(stories))
 
-    jobs = [(stories[i], [by_id[a] for a in stories[i].articles if a in by_id]) for i in todo]
+    jobs = [(stories[i], [by_id[a] for a in stories[i].articles if a in by_id], relations[i]) for i in todo]
     if options.scheduler or options.workers:
-        for k, analysis in scale.analyse_stories(jobs, copies, options, options.workers or 1, workspace):
+        for k, analysis in scale.analyse_stories(jobs, options, options.workers or 1, workspace):
             finished(todo[k], analysis)
     else:
-        for k, (story, story_articles) in enumerate(jobs):
-            finished(todo[k], analyse_story(story, story_articles, relations[todo[k]], options))
+        for k, (story, story_articles, story_copies) in enumerate(jobs):
+            finished(todo[k], analyse_story(story, story_articles, story_copies, options))
     results = [a for a in analyses if a is not None]
     # Flags found by later stages are added to copies of the articles, never to the stored ones.
     extra: dict[str, list[str]] = {}

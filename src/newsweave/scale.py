@@ -87,10 +87,11 @@ def _known_vectors(workspace: Workspace | None, articles: list[Article]) -> dict
     return {k: v.astype(np.float16) for k, v in found.items()}
 
 
-def analyse_stories(jobs: list[tuple[Story, list[Article]]], copies: list[CopyRelation], options: Options,
+def analyse_stories(jobs: list[tuple[Story, list[Article], list[CopyRelation]]], options: Options,
                     workers: int, workspace: Workspace | None = None) -> Iterator[tuple[int, Analysis]]:
-    """(job index, analysis) for each (story, articles) job, in the order they finish, on the cluster at
-    `options.scheduler` or on `workers` local processes. Vectors the tasks computed go into `workspace`."""
+    """(job index, analysis) for each (story, articles, copy relations touching them) job, in the order they
+    finish, on the cluster at `options.scheduler` or on `workers` local processes. Vectors the tasks computed
+    go into `workspace`."""
     from distributed import as_completed
 
     if not jobs:
@@ -99,9 +100,7 @@ def analyse_stories(jobs: list[tuple[Story, list[Article]]], copies: list[CopyRe
         order = sorted(range(len(jobs)), key=lambda k: -sum(len(a.sentences) for a in jobs[k][1]))
         futures = {}
         for k in order:
-            story, articles = jobs[k]
-            mine = set(story.articles)
-            relations = [r for r in copies if r.article in mine or r.of in mine]
+            story, articles, relations = jobs[k]
             known = _known_vectors(workspace, articles)
             futures[client.submit(_analyse, story, articles, relations, options, known, pure=False)] = k
         for future in as_completed(futures):
