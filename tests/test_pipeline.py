@@ -207,13 +207,15 @@ def test_a_brief_stopped_while_written_leaves_the_previous_one_whole(tmp_path: P
     out = tmp_path / "out"
     api.write_brief(brief, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
+    changed = api.to_dict(brief)  # the same brief again would not be written at all
+    changed["stories"][0]["headline"] = "A new headline"
 
     def stopped(*_args: object) -> str:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(render, "to_html", stopped)
     with pytest.raises(KeyboardInterrupt):
-        api.write_brief(brief, out)
+        api.write_brief(changed, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     monkeypatch.undo()
     real_write = Path.write_bytes
@@ -226,6 +228,6 @@ def test_a_brief_stopped_while_written_leaves_the_previous_one_whole(tmp_path: P
 
     monkeypatch.setattr(Path, "write_bytes", write_half)
     with pytest.raises(KeyboardInterrupt):
-        api.write_brief(brief, out)
+        api.write_brief(changed, out)
     assert (out / "brief.html").read_bytes() == before["brief.html"]  # the old report, whole
     json.loads((out / "brief.json").read_text())

@@ -269,8 +269,28 @@ def test_parts_survive_a_write_and_a_broken_file(tmp_path) -> None:
     first = (tmp_path / "brief.html").read_text(encoding="utf-8")
     assert len(render.Parts.load(tmp_path / api.PARTS_FILE).stored) == 4  # two stories, md and html
     (tmp_path / api.PARTS_FILE).write_bytes(b"{not json")
+    (tmp_path / api.STAMP_FILE).unlink()
     api.write_brief(doc, tmp_path)  # a damaged cache is only a cache
     assert (tmp_path / "brief.html").read_text(encoding="utf-8") == first
+
+
+def test_the_same_brief_leaves_the_files_as_they_are(tmp_path) -> None:
+    from newsweave import api
+
+    doc = _two_stories()
+    paths = api.write_brief(doc, tmp_path)
+    first = {k: p.read_bytes() for k, p in paths.items()}
+    api.write_brief({**doc, "generated_at": "2099-01-01T00:00:00+00:00"}, tmp_path)
+    assert {k: p.read_bytes() for k, p in paths.items()} == first  # only the time differs: kept
+    paths["md"].unlink()  # a file gone: all written again
+    api.write_brief(doc, tmp_path)
+    assert {k: p.read_bytes() for k, p in paths.items()} == first
+    paths["html"].write_text("edited by hand", encoding="utf-8")
+    api.write_brief(doc, tmp_path)
+    assert paths["html"].read_bytes() == first["html"]
+    doc["articles"][2]["sentences"] = ["The bridge reopened on Saturday."]
+    api.write_brief(doc, tmp_path)  # the brief changed: never left stale
+    assert b"Saturday" in paths["html"].read_bytes() and b"Saturday" in paths["json"].read_bytes()
 
 
 def test_plain_and_from_plain_round_trip_a_story_brief() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from . import brief as brief_mod
 from . import copies as copies_stage
@@ -63,16 +66,26 @@ def to_dict(brief: Brief) -> dict[str, Any]:
 
 # The stories as last rendered, beside the brief: a later write renders only the stories that changed.
 PARTS_FILE = ".brief-parts"
+# What the brief files in a folder were written from, and their sizes and times: a write of the same brief
+# leaves them as they are.
+STAMP_FILE = ".brief-stamp"
 
 
 def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
     """Write brief.json, brief.md and brief.html into `out_dir`; returns their paths. Stories rendered by an
-    earlier write into the same folder, unchanged since, are not rendered again."""
+    earlier write into the same folder, unchanged since, are not rendered again; when the whole brief is the
+    one already there (apart from its time), the files are left as they are, `generated_at` included."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "brief.json", "md": out / "brief.md", "html": out / "brief.html"}
     with bulk():
         doc = brief if isinstance(brief, dict) else brief_mod.to_dict(brief)
+        content = hashlib.blake2b(brief_mod.encode({**doc, "generated_at": ""}), digest_size=16)
+        content.update(render.PAGE_CODE.encode())
+        key = content.hexdigest()
+        now = _stamp(paths, key)
+        if now is not None and now == _read_stamp(out / STAMP_FILE):
+            return paths
         parts = render.Parts.load(out / PARTS_FILE)
         data = {"json": brief_mod.encode(doc), "md": render.to_markdown(doc, parts).encode("utf-8"),
                 "html": render.to_html(doc, parts).encode("utf-8")}
@@ -83,4 +96,23 @@ def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str,
         partial.write_bytes(data[kind])
         os.replace(partial, path)
     parts.save(out / PARTS_FILE)
+    stamp = out / STAMP_FILE
+    partial = stamp.with_name(f".{stamp.name}.partial")
+    partial.write_bytes(orjson.dumps(_stamp(paths, key)))
+    os.replace(partial, stamp)
     return paths
+
+
+def _stamp(paths: dict[str, Path], key: str) -> dict[str, Any] | None:
+    """The brief's key with each file's size and modification time; None when a file is missing."""
+    try:
+        return {"key": key, "files": {k: [p.stat().st_size, p.stat().st_mtime_ns] for k, p in paths.items()}}
+    except OSError:
+        return None
+
+
+def _read_stamp(path: Path) -> dict[str, Any] | None:
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None

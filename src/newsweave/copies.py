@@ -34,7 +34,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
@@ -246,7 +245,13 @@ def _features(article: Article) -> _Doc:
                 run | is_digit, is_upper, is_digit, len(article.sentences))
 
 
-_PERMUTATIONS = MinHash(num_perm=_NUM_PERM, seed=7, scheme="affine32").permutations.astype(np.uint32)
+@lru_cache(maxsize=1)
+def _permutations() -> np.ndarray:
+    # datasketch (and the scipy it loads, most of a second) is imported on first use: a run with nothing new
+    # never needs it.
+    from datasketch import MinHash
+
+    return MinHash(num_perm=_NUM_PERM, seed=7, scheme="affine32").permutations.astype(np.uint32)
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -262,7 +267,7 @@ def signatures(sets: list[np.ndarray]) -> np.ndarray:
     """MinHash signatures (one row each) of non-empty sets of 32-bit hashes, equal to datasketch's
     MinHash(num_perm=64, seed=7, scheme="affine32", hashfunc=int) but computed for many sets in one
     numpy pass: a MinHash object per 4-sentence window costs more time and memory than the text."""
-    a, b = _PERMUTATIONS
+    a, b = _permutations()
     out = np.empty((len(sets), _NUM_PERM), dtype=np.uint32)
     start = 0
     while start < len(sets):
@@ -284,6 +289,8 @@ def _lsh_pairs(sig: np.ndarray, threshold: float, weights: tuple[float, float] =
     """Row pairs (k < l) of `sig` equal on all rows of at least one band: the candidates of a datasketch
     MinHashLSH with the band layout it picks for `threshold`, found by sorting each band's keys instead of
     filling its buckets (a dict of sets per band costs about 300 bytes per sketch and band)."""
+    from datasketch import MinHashLSH
+
     layout = MinHashLSH(threshold=threshold, num_perm=_NUM_PERM, weights=weights)
     found = [np.zeros((0, 2), dtype=np.int64)]
     for band in range(layout.b):

@@ -286,12 +286,15 @@ def _md_story(s: dict[str, Any], arts: dict[str, Any], short: dict[str, str]) ->
     return out
 
 
-def _code() -> bytes:
+def _code(*templates: str) -> str:
     here = files("newsweave")
-    return b"".join(here.joinpath(*p).read_bytes() for p in (("render.py",), ("templates", "story.html.j2")))
+    code = here.joinpath("render.py").read_bytes() + b"".join(here.joinpath("templates", t).read_bytes()
+                                                              for t in templates)
+    return hashlib.blake2b(code, digest_size=8).hexdigest()
 
 
-_CODE = hashlib.blake2b(_code(), digest_size=8).hexdigest()
+_CODE = _code("story.html.j2")  # what a story's part depends on
+PAGE_CODE = _code("story.html.j2", "brief.html.j2")  # what the whole page depends on
 
 
 class Parts:

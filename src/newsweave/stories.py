@@ -61,13 +61,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
 from .dates import article_day
 from .model import Article, Story
@@ -197,12 +195,17 @@ def _identity(doc: list[str]) -> list[str]:
     return doc
 
 
-_VECTORIZERS = (
-    HashingVectorizer(n_features=2 ** _BLOCK_BITS[0], stop_words="english", alternate_sign=False, norm=None,
-                      token_pattern=r"(?u)\b[^\W\d_]{3,}\b"),
-    HashingVectorizer(n_features=2 ** _BLOCK_BITS[1], analyzer=_identity, alternate_sign=False, norm=None),
-    HashingVectorizer(n_features=2 ** _BLOCK_BITS[2], analyzer=_identity, alternate_sign=False, norm=None),
-)
+@lru_cache(maxsize=1)
+def _vectorizers() -> tuple[Any, Any, Any]:
+    # sklearn is imported on first use: it takes a second to load, and a run with nothing new never needs it.
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return (
+        HashingVectorizer(n_features=2 ** _BLOCK_BITS[0], stop_words="english", alternate_sign=False, norm=None,
+                          token_pattern=r"(?u)\b[^\W\d_]{3,}\b"),
+        HashingVectorizer(n_features=2 ** _BLOCK_BITS[1], analyzer=_identity, alternate_sign=False, norm=None),
+        HashingVectorizer(n_features=2 ** _BLOCK_BITS[2], analyzer=_identity, alternate_sign=False, norm=None),
+    )
 
 
 @dataclass
@@ -245,13 +248,13 @@ def extract(articles: Sequence[Article], config: Config) -> _Features:
         dense = embed.english().encode([_embed_text(a) for a in articles])
     ner = _entities_caps(articles) if config.ner == "caps" else _entities_spacy(articles)
     docs = [" ".join(filter(None, [a.title, a.text])) for a in articles]
-    blocks = [
-        _VECTORIZERS[0].transform(docs).tocsr(),
-        _VECTORIZERS[1].transform([e for e, _ in ner]).tocsr(),
-        _VECTORIZERS[2].transform([p for _, p in ner]).tocsr(),
-    ]
+    terms, names, places = _vectorizers()
+    blocks = [terms.transform(docs).tocsr(), names.transform([e for e, _ in ner]).tocsr(),
+              places.transform([p for _, p in ner]).tocsr()]
     days = np.array([d.toordinal() if (d := article_day(a)) else np.nan for a in articles], dtype=np.float64)
     labels = [a.title or (a.sentences[0] if a.sentences else "") for a in articles]
+    from sklearn.preprocessing import normalize
+
     return _Features([a.id for a in articles], normalize(dense).astype(np.float32), blocks, days, labels,
                      [bool(a.title) for a in articles], [(a.language or "en").lower() for a in articles])
 
@@ -860,6 +863,8 @@ def _agglomerate(feats: _Features, config: Config) -> list[list[int]]:
     n = len(feats.ids)
     if n == 1:
         return [[0]]
+    from sklearn.cluster import AgglomerativeClustering
+
     dist = np.clip(1.0 - pairwise(feats, config), 0.0, None)
     labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
                                      distance_threshold=1.0 - config.threshold).fit_predict(dist)
