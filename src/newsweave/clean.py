@@ -336,7 +336,21 @@ def clean_text(text: str, *, title: str | None = None, outlet_lines: Iterable[st
             paragraphs[-1] += " " + line
         else:
             paragraphs.append(line)
-    return Cleaned("\n\n".join(paragraphs), paragraphs, found_title, author, removed)
+    # A page that prints its story twice or three times (a newsletter in several editions, an AMP copy) would
+    # make each sentence its own corroboration: a long paragraph said again is removed.
+    seen: set[str] = set()
+    once: list[str] = []
+    for para in paragraphs:
+        key = " ".join(para.lower().split())
+        if key in seen and len(key.split()) >= _REPEAT_WORDS:
+            removed.append(Removal(para, "repeated-paragraph"))
+            continue
+        seen.add(key)
+        once.append(para)
+    return Cleaned("\n\n".join(once), once, found_title, author, removed)
+
+
+_REPEAT_WORDS = 15  # shorter lines repeat for good reasons (a list of portions per day, a refrain)
 
 
 # Titles and month names that spaCy's English exceptions lack ("Lt. Col. Vindman", "RCMP Sgt. Tim Shields",

@@ -420,13 +420,40 @@ _TABLE_RULE = re.compile(r"^\s*\|(\s*:?-+:?\s*\|)+\s*$\n?", re.M)
 _TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$", re.M)
 
 
+# A class naming a picture's caption or credit ("caption", "wp-caption-text", "image-credit", "caption-source"),
+# not one saying there is none or that a wrapper holds one ("no-caption", "has-caption").
+_PICTURE_TEXT_CLASS = re.compile(r"^(?!no-|has-)(?:[\w-]*[-_])?(?:caption|credits?)(?:[-_][\w-]*)?$", re.I)
+_PAGE_TAGS = frozenset({"html", "body", "main", "article"})  # whole-page flags ("f_caption_muted_videos_on")
+_PICTURE_TEXT_MAX = 400  # characters: a caption is short; a long block under such a class is kept, to be safe
+
+
+def drop_picture_text(tree: Any) -> int:
+    """Remove picture captions and photo credits from a parsed page (`<figcaption>` and elements classed as a
+    caption or credit); returns how many. trafilatura keeps some of them, run into the text
+    ("… outside of a co-working space in New York.Reuters"), where they read as news."""
+    found = [el for el in tree.iter() if isinstance(el.tag, str) and el.tag not in _PAGE_TAGS and (
+        el.tag == "figcaption" or any(_PICTURE_TEXT_CLASS.match(c) for c in (el.get("class") or "").split()))]
+    dropped: list[Any] = []
+    for el in found:  # in document order: an element inside one already dropped went with it
+        if len("".join(el.itertext())) <= _PICTURE_TEXT_MAX and not any(
+                a in dropped for a in el.iterancestors()):
+            el.drop_tree()  # keeps the text that follows the element
+            dropped.append(el)
+    return len(dropped)
+
+
 def _extract_html(raw: RawDoc) -> RawDoc | InputError:
     import trafilatura
+    from trafilatura.utils import load_html
 
     try:
+        tree = load_html(raw.html)
+        if tree is not None:
+            drop_picture_text(tree)
         # Tables stay (trafilatura's default, and how the AEB gold counts them), as rows of plain cells.
-        doc = trafilatura.bare_extraction(raw.html, url=raw.url, with_metadata=True, include_comments=False,
-                                          include_tables=True, as_dict=False)
+        doc = trafilatura.bare_extraction(tree if tree is not None else raw.html, url=raw.url,
+                                          with_metadata=True, include_comments=False, include_tables=True,
+                                          as_dict=False)
     except Exception as e:  # lxml raises many kinds on hostile markup
         return InputError(raw.source, f"broken HTML ({type(e).__name__})")
     words = len((doc.text or "").split()) if doc is not None else 0
