@@ -526,3 +526,15 @@ def test_a_surname_subject_is_the_person_named_in_full_and_he_is_the_one_who_jus
     assert ("Ham", "We are on our fourth director,") in got or any(
         name.endswith("Ham") and "fourth director" in text for name, text in got
     ), got
+
+
+def test_an_unnamed_source_is_shown_with_what_says_whose_voice_it_is() -> None:
+    art = _article(
+        "The Lunford ferry company is expected to cut 400 jobs this week, according to two people familiar "
+        "with the matter.\n\n"
+        "Fares on the island route rose 12% in the past month, according to data from Harbourline.\n\n"
+        "The cuts will start on Monday, according to a group of employees.\n\n"
+        "Chairman Tomas Velde said the company would present a five-year plan on Friday.")
+    names = {q.speaker_name for q in extract_quotes([art], resolve_entities([art]))}
+    assert {"two people familiar with the matter", "data from Harbourline", "a group of employees"} <= names
+    assert "Tomas Velde" in names

@@ -582,7 +582,20 @@ def _name_span(tok: Token) -> Span:
     for c in tok.rights:
         if c.dep_ in ("compound", "flat") and c.i == right:
             right = c.i + 1
+        elif tok.pos_ == "NOUN" and c.i == right and _qualifies(c):
+            right = c.right_edge.i + 1  # "a group of employees", "people familiar with the matter"
     return doc[left:right]
+
+
+_QUALIFYING = frozenset("of from for at with in close familiar".split())
+
+
+def _qualifies(c: Token) -> bool:
+    """Whether a phrase after a common noun says whose voice it is ("data from MarketAxess", "two people
+    familiar with the matter", "a spokesman for the ministry"): short, and no clause of its own."""
+    sub = list(c.subtree)
+    return (c.lower_ in _QUALIFYING and c.dep_ in ("prep", "amod") and len(sub) <= 6
+            and not any(t.pos_ in ("VERB", "AUX") or t.text in ',;"' for t in sub))
 
 
 @dataclass
