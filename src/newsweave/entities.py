@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -1095,8 +1095,15 @@ def resolve_entities(articles: list[Article]) -> EntityIndex:
 
     articles = list({a.id: a for a in articles if nlp.readable(a)}.values())
     docs = nlp.parse(articles)
-    raws_by_article = {a.id: (_extract if nlp.language(a) == "en" else entities_fr.extract)(a, docs[a.id])
-                       for a in articles}
+    raws_by_article: dict[str, list[_Raw]] = {}
+    made: dict[tuple[str, ...], list[_Raw]] = {}  # an exact copy's mentions are its original's, moved to it
+    for a in articles:
+        key = (nlp.language(a), *a.sentences)
+        if key in made:
+            raws_by_article[a.id] = [_Raw(replace(r.mention, article=a.id), r.tokens) for r in made[key]]
+        else:
+            extract = _extract if nlp.language(a) == "en" else entities_fr.extract
+            raws_by_article[a.id] = made[key] = extract(a, docs[a.id])
     _one_type_per_name(raws_by_article)
     _retype(raws_by_article)
     for lang in dict.fromkeys(nlp.language(a) for a in articles):

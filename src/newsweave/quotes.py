@@ -33,7 +33,7 @@ only direct quotes in a single Doc, see bench/attribution.py for the comparison)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .entities import TITLES, titled
@@ -727,14 +727,40 @@ def extract_statements(articles: list[Article], entities: Any | None = None) -> 
 
     parses = nlp.parse(articles)
     result: list[Statement] = []
+    # An exact copy (same sentences, same paragraphs) says what its original says: its statements are the
+    # original's, moved to it, instead of being read again (wire copy republished by dozens of sites).
+    made: dict[tuple[Any, ...], tuple[str, list[Statement]]] = {}
     for article in articles:
+        key = (nlp.language(article), tuple(article.sentences), tuple(article.paragraph_of))
+        if key in made:
+            result.extend(_moved(*made[key], article.id, entities))
+            continue
         if nlp.language(article) == "fr":  # read off the French parse (Universal Dependencies labels)
             from .quotes_fr import extract_statements as french
 
-            result.extend(french([article], parses, entities))
+            mine = french([article], parses, entities)
         else:
-            result.extend(_article_statements(article, parses[article.id], entities))
+            mine = _article_statements(article, parses[article.id], entities)
+        made[key] = (article.id, mine)
+        result.extend(mine)
     return result
+
+
+def _moved(original: str, statements: list[Statement], article: str, entities: Any | None) -> list[Statement]:
+    """`statements` of article `original` as statements of its exact copy `article`, each speaker resolved
+    again in the copy (where the entity index has the copy's own mentions)."""
+    out = []
+    for st in statements:
+        q = st.quote
+        speaker = q.speaker
+        if speaker is not None and entities is not None:
+            here = entities.entity_of(article, *st.speaker_at) if st.speaker_at is not None else None
+            there = entities.entity_of(original, *st.speaker_at) if st.speaker_at is not None else None
+            # the speaker found where the original names it is the copy's entity at the same place
+            speaker = here.id if here is not None and there is not None and there.id == speaker else speaker
+        out.append(replace(st, quote=replace(q, article=article, speaker=speaker),
+                           content_at=list(st.content_at)))
+    return out
 
 
 def _resolve_entity(
