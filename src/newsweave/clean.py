@@ -9,6 +9,7 @@ of a page needs little.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -54,6 +55,11 @@ def normalize(text: str) -> str:
 def text_key(text: str) -> str:
     """The form of a text that identity hashes are taken from: case and spacing folded."""
     return re.sub(r"\s+", " ", normalize(text)).strip().lower()
+
+
+def text_hash(text: str) -> str:
+    """The identity of a cleaned text's wording (stored with each article): equal for exact copies."""
+    return hashlib.sha256(text_key(text).encode()).hexdigest()[:16]
 
 
 # Cue phrases of page furniture. Each hit is evidence, not a verdict: a cue inside a long sentence

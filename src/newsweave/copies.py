@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from .clean import text_key
+from .clean import text_hash
 from .model import Article, CopyRelation
 from .workspace import Workspace
 
@@ -619,9 +619,10 @@ def _rare(values: np.ndarray, common: np.ndarray, least: int) -> np.ndarray:
     return rare if len(rare) >= least else values
 
 
-def candidates(articles: list[Article], docs: list[_Doc], exact_of: list[int],
+def candidates(articles: list[Article], docs: list[_Doc | None], exact_of: list[int],
                rewrite_threshold: float = 0.3, per_article: int = 20) -> Candidates:
-    """Candidate pairs from three MinHash LSH indexes; of exact duplicates only the first one enters.
+    """Candidate pairs from three MinHash LSH indexes; of exact duplicates only the first one enters (the
+    others need no features: None).
 
     Trigrams and words found in many articles (more than 0.5%, at least 50) are left out of the sketches:
     stock phrases and everyday words say nothing about copying and would make every pair a candidate.
@@ -721,8 +722,10 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
     relations: list[CopyRelation] = []
     first: dict[str, int] = {}
     exact_of: list[int] = []
+    # The workspace keeps each article's wording hash: not normalising 10,000 texts again on every run.
+    stored = dict(workspace.conn.execute("SELECT id, text_hash FROM articles")) if workspace is not None else {}
     for i, a in enumerate(articles):
-        key = text_key(a.text)
+        key = stored.get(a.id) or text_hash(a.text)
         exact_of.append(first.setdefault(key, i))
     for i, j in enumerate(exact_of):
         if i != j:
@@ -731,7 +734,8 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
                  "ba_pairs": [(k, k, 1.0) for k in range(len(articles[i].sentences))]}
             relations.append(_relation(articles[j], articles[i], v, order))
 
-    docs = [_features(a) for a in articles]
+    # An exact duplicate's relation is settled above; only the first of each wording needs features.
+    docs: list[_Doc | None] = [_features(a) if exact_of[k] == k else None for k, a in enumerate(articles)]
     cands = candidates(articles, docs, exact_of)
     involved = {k for pairs in (cands.verbatim, cands.rewrite, cands.translation) for p in pairs for k in p}
     # Articles in no candidate pair are settled: free their features (about 2 KB each).

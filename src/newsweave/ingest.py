@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .clean import clean_text, language_of, normalize, split_sentences, text_key
+from .clean import clean_text, language_of, normalize, split_sentences, text_hash, text_key
 from .model import Article, RawDoc
 from .workspace import Workspace, short_lines
 
@@ -492,7 +492,7 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
         return InputError(raw.source, "no text left after cleaning")
     outlet = raw.outlet or outlet_of(raw.url)
     key = text_key(cleaned.text)
-    text_hash = hashlib.sha256(key.encode()).hexdigest()[:16]
+    wording = text_hash(cleaned.text)
     # Identity is outlet + wording: re-ingesting the same input adds nothing, while the same text
     # republished by another outlet is another article (an exact copy, found by the copies stage).
     article_id = hashlib.sha256(f"{(outlet or '').lower()}\n{key}".encode()).hexdigest()[:16]
@@ -508,7 +508,7 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
         author=raw.author or cleaned.author, raw_text=raw.text, paragraph_of=para_of, flags=flags,
         removed=cleaned.removed,
     )
-    return article, text_hash
+    return article, wording
 
 
 # -- the stage -----------------------------------------------------------------------------------
@@ -580,8 +580,8 @@ def ingest(
 
     def flush() -> None:
         with workspace.transaction():
-            for article, text_hash, rkey in pending:
-                added = workspace.add_article(article, text_hash, rkey)
+            for article, wording, rkey in pending:
+                added = workspace.add_article(article, wording, rkey)
                 (report.added if added else report.existing).append(article.id)
             for key, source in pending_inputs:
                 workspace.mark_input(key, source, "done")
@@ -600,9 +600,9 @@ def ingest(
         if isinstance(result, InputError):
             fail(result)
             return
-        article, text_hash = result
+        article, wording = result
         memory.add(article)
-        pending.append((article, text_hash, rkey))
+        pending.append((article, wording, rkey))
         pending_keys[rkey] = article.id
         if len(pending) >= batch_size:
             flush()
