@@ -304,3 +304,17 @@ def test_a_page_that_prints_its_story_again_keeps_it_once() -> None:
     cleaned = clean_text(text)
     assert cleaned.paragraphs == [*story, portions, "Good morning!", portions, "Good morning!"]
     assert [r.reason for r in cleaned.removed].count("repeated-paragraph") == 4
+
+
+def test_a_link_or_form_talking_to_the_reader_is_chrome_anywhere() -> None:
+    from newsweave.clean import chrome_reason
+
+    body = ("The Lunford council voted on Tuesday to repair the old sea wall before the winter storms arrive.\n"
+            "Sign up for the free daily newsletter.\n"
+            "Engineers said the quay would reopen to fishing boats on Friday after three weeks of closure.\n"
+            "Click here to get more information or download this game.\n"
+            "The repair will cost about two million pounds, the council said in a statement.")
+    cleaned = clean_text(body)
+    assert len(cleaned.paragraphs) == 3 and not any("Sign up" in p or "Click" in p for p in cleaned.paragraphs)
+    assert chrome_reason("Subscribe to our newsletter") == "call-to-action"
+    assert chrome_reason("Voters were asked to sign up for the new register.") is None

@@ -538,3 +538,13 @@ def test_an_unnamed_source_is_shown_with_what_says_whose_voice_it_is() -> None:
     names = {q.speaker_name for q in extract_quotes([art], resolve_entities([art]))}
     assert {"two people familiar with the matter", "data from Harbourline", "a group of employees"} <= names
     assert "Tomas Velde" in names
+
+
+def test_a_source_that_names_no_one_is_not_shown_as_a_speaker() -> None:
+    art = _article(
+        "Some travellers who called the ferry line on Monday reported waits of two hours.\n\n"
+        "Others reported being cut off before they reached anyone.\n\n"
+        "At first the captain was treated for a cold. But his health continued to decline over the winter.\n\n"
+        "Harbour master Ines Dahl said the line would add staff.")
+    names = {q.speaker_name.lower() for q in extract_quotes([art], resolve_entities([art]))}
+    assert "ines dahl" in names and not names & {"others", "his", "some"}

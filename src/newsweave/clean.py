@@ -98,11 +98,18 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         r"toggle caption|show caption)|"
         r",\s*(\(?(left|right|center|centre|middle|front|rear|back|top|bottom)( (left|right|centre|center|rear|"
         r"front|row))?|(second |third )?from (left|right)|left to right)\)?\s*,", re.I)),
+    # A link or a form talking to the reader, whatever its length and place ("Click here to get more information
+    # or download this game.", "Sign up for the free daily newsletter.").
+    ("call-to-action", re.compile(
+        r"^((click|tap) here\b|(sign up|subscribe|register)( now| today| free)?( for| to)\b[^.!?]{0,60}"
+        r"\b(newsletters?|alerts?|updates|emails?|briefings?)\b[^,;]{0,40}$)", re.I)),
     ("code-error", re.compile(
         r"((warning|notice|fatal error|parse error|deprecated)\s*:.*\bon line \d+|"
         r"\bundefined (variable|index|offset)\b|\.php\b|/home/\w+/|/public_html/|"
         r"Server Error in '/' Application|Microsoft OLE DB|Stack trace:|Traceback \(most recent)", re.I)),
 ]
+
+_CHROME = frozenset({"photo-credit", "caption", "read-more", "code-error", "call-to-action"})
 
 _VERB_HINT = re.compile(
     r"\b(is|are|was|were|be|been|has|have|had|will|would|can|could|may|might|should|must|did|does|do|"
@@ -176,7 +183,7 @@ def score_line(
         m = pattern.search(line)
         if not m:
             continue
-        if reason in ("code-error", "photo-credit", "caption", "read-more"):
+        if reason in _CHROME:
             weight = 1.2
         elif sentence_like:
             # A cue inside prose is weak evidence, unless the line sits outside the body and talks to the
@@ -206,7 +213,7 @@ def score_line(
     return total, max(evidence)[1]
 
 
-_CHROME = frozenset({"photo-credit", "caption", "read-more", "code-error"})
+
 
 
 def chrome_reason(line: str) -> str | None:

@@ -154,6 +154,10 @@ _CLAIM_NOUNS = {
     "suggestion", "prediction", "statement", "denial", "admission", "charge", "pledge", "vow",
 }
 _CAUSATIVES = {"let", "lets", "letting", "make", "makes", "made", "making", "help", "helps", "helped"}
+# Sources that name no one a reader could look up ("Others reported ...", "some find ...", "his health
+# continued to ..."): the attribution stands, but no speaker is shown for it.
+_NO_ONE = frozenset("others other some many most few several people all both one his her its their this that "
+                    "these those it".split())
 _PRONOUNS_PERSON = {"he", "she", "him", "her"}
 _PRONOUNS_GROUP = {"they", "them"}
 _NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP"}
@@ -889,6 +893,7 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         )
         listed = (
             sure
+            and name.lower() not in _NO_ONE
             and (fr.agent or _documentary(fr.source))
             and (kind == "direct" or _proposition(fr.content, fr.lemma))
         )
