@@ -34,7 +34,7 @@ from . import stories as stories_stage
 from . import summarize as summarize_stage
 from . import timeline as timeline_stage
 from .limits import StageTimeout, deadline
-from .model import Article, Brief, CopyRelation, Story, StoryBrief, bulk, from_plain, plain
+from .model import Article, Brief, CopyRelation, Story, StoryBrief, SummarySentence, bulk, from_plain, plain
 from .workspace import Workspace
 
 # Languages the analysis models read: English (spaCy en_core_web_sm, MiniLM) in every stage, French
@@ -176,15 +176,21 @@ def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelati
     claims = stage("claims", lambda: claims_stage.find_claims(english, quotes, index, copies), []) \
         if english else []
     misspelt = index.garbled_sentences()
-    summary = stage("summary", lambda: summarize_stage.summarize(
-        english, copies, claims, sentences=options.sentences, words=options.words, garbled=misspelt), []) \
-        if english else []
+    made: list[list[summarize_stage.Candidate]] = []  # the summary's candidates: key facts read them too
+
+    def summary_step() -> list[SummarySentence]:
+        made.append(summarize_stage.candidates(english, copies, garbled=misspelt))
+        return summarize_stage.summarize(english, copies, claims, sentences=options.sentences,
+                                         words=options.words, garbled=misspelt, cands=made[0])
+
+    summary = stage("summary", summary_step, []) if english else []
     if options.writer == "llm" and options.llm_url and summary:
         from . import writer
 
         summary = writer.rewrite(summary, {a.id: a for a in english}, options.llm_url, model=options.llm_model)
     key_facts = stage("key-facts", lambda: summarize_stage.key_facts(
-        english, copies, claims, summary, garbled=misspelt), []) if english else []
+        english, copies, claims, summary, garbled=misspelt, cands=made[0] if made else None), []) \
+        if english else []
     timeline = stage("timeline", lambda: timeline_stage.build_timeline(everyone, copies), []) if everyone else []
     brief = StoryBrief(story=story, summary=summary, key_facts=key_facts, entities=index.entities, quotes=quotes,
                        claims=claims, timeline=timeline, skipped=skipped)

@@ -201,8 +201,8 @@ def _concept_weights(cands: list[Candidate]) -> dict[tuple[str, str], float]:
     return {b: float(len(g)) for b, g in groups.items() if len(g) >= 2}
 
 
-def _candidates(articles: list[Article], copies: list[CopyRelation],
-                garbled: Collection[tuple[str, int]] = (), weights: Weights = DEFAULT_WEIGHTS) -> list[Candidate]:
+def candidates(articles: list[Article], copies: list[CopyRelation],
+               garbled: Collection[tuple[str, int]] = (), weights: Weights = DEFAULT_WEIGHTS) -> list[Candidate]:
     """Every sentence of the story's English articles (the sentence model reads only English), with quality,
     relevance and the other articles that say the same. Page chrome left in stored text is never a candidate."""
     articles = [a for a in articles if readable(a)]
@@ -235,6 +235,7 @@ def _candidates(articles: list[Article], copies: list[CopyRelation],
     art_rows = [np.flatnonzero(art_of == aid) for aid in art_ids]
     best_in = np.stack([rows[np.argmax(sims[:, rows], axis=1)] for rows in art_rows], axis=1)
     same = np.take_along_axis(sims, best_in, axis=1) >= SAME_MEANING
+    cites = [c.citation for c in cands]  # one each: a wire story's sentences support each other many times
     for k, c in enumerate(cands):
         if len(group_rows) > 1:
             cover = float((group_best[k].sum() - group_best[k, column[c.group]]) / (len(group_rows) - 1))
@@ -245,7 +246,7 @@ def _candidates(articles: list[Article], copies: list[CopyRelation],
                        + weights.words * lexical[k]) * position * c.quality
         for j in np.flatnonzero(same[k]):
             if art_ids[j] != c.article.id:
-                c.support.append(cands[int(best_in[k, j])].citation)
+                c.support.append(cites[int(best_in[k, j])])
     return cands
 
 
@@ -355,10 +356,12 @@ def summarize(
     words: int | None = None,
     garbled: Collection[tuple[str, int]] = (),
     weights: Weights = DEFAULT_WEIGHTS,
+    cands: list[Candidate] | None = None,
 ) -> list[SummarySentence]:
     """A summary of `sentences` sentences (or as many words as fit in `words`) taken verbatim from the
-    articles; `garbled`: (article, sentence) pairs that misspell a name (`EntityIndex.garbled_sentences`)."""
-    cands = _candidates(articles, copies, garbled, weights)
+    articles; `garbled`: (article, sentence) pairs that misspell a name (`EntityIndex.garbled_sentences`);
+    `cands`: the articles' `candidates` with these weights when the caller has them (key facts read the same)."""
+    cands = candidates(articles, copies, garbled, weights) if cands is None else cands
     if not cands:
         return []
     index_of = {(c.article.id, c.index): k for k, c in enumerate(cands)}
@@ -451,14 +454,15 @@ def key_facts(
     summary: list[SummarySentence],
     limit: int = 5,
     garbled: Collection[tuple[str, int]] = (),
+    cands: list[Candidate] | None = None,
 ) -> list[KeyFact]:
     """The facts most independent sources report, each once, in its shortest clean wording.
 
     A fact is a sentence with the sentences of other articles that say the same; its number of
     independent sources counts copies once. Disputed claims and their denials are left to the Disputed
-    section.
+    section. `cands`: the articles' `candidates` (default weights) when the summary made them already.
     """
-    cands = _candidates(articles, copies, garbled)
+    cands = candidates(articles, copies, garbled) if cands is None else cands
     if not cands:
         return []
     asserts = _asserted_claims(cands, claims)
