@@ -585,10 +585,15 @@ def find_claims(
     quotes = [q for q in quotes if q.article in by_id]
     parses = nlp.parse(articles)
     denials: list[_Denial] = []
+    # A statement a wire story's copies repeat is read once: the relation depends on its words, cue and kind
+    # and on its sentence's parse (one object per distinct sentence).
+    read: dict[tuple[Any, ...], tuple[str, bool] | None] = {}
     for q in quotes:
         if q.article not in by_id or not _identifiable(q) or chrome_reason(by_id[q.article].sentences[q.sentence]):
             continue  # a dispute is someone's statement in the news, never a caption or a video title
-        rel = denial_relation(q, parses[q.article][q.sentence])
+        doc = parses[q.article][q.sentence]
+        key = (q.text, q.cue, q.kind, id(doc))
+        rel = read[key] if key in read else read.setdefault(key, denial_relation(q, doc))
         if rel is not None:
             denials.append(_Denial(q, *rel))
     skip = {(d.quote.article, d.quote.sentence) for d in denials if d.strong or d.quote.kind == "reported"}
