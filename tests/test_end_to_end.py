@@ -358,3 +358,13 @@ def test_a_denial_and_its_copies_answer_the_same_claim(doc: dict[str, Any], ids:
     # Norvessa's readout ("urged Valdoria to stop spreading false information") answers the drone claim.
     readout = [c["text"] for c in story["claims"] for d in c["disputes"] if "false information" in d["text"]]
     assert readout and all("drone" in t for t in readout), readout
+
+
+def test_a_second_run_with_nothing_new_says_so_and_keeps_the_files(sample: Run) -> None:
+    assert "brief written to" in sample.output
+    html = sample.out / "brief.html"
+    before = (html.stat().st_mtime_ns, html.read_bytes())
+    again = CliRunner().invoke(app, ["run", "--sample", "--out", str(sample.out), "-q"])
+    assert again.exit_code == 0, again.output[-3000:]
+    assert "brief unchanged (nothing new)" in again.output
+    assert (html.stat().st_mtime_ns, html.read_bytes()) == before

@@ -156,13 +156,24 @@ def run(
                 progress.update(tasks[name], completed=done, total=total)
 
             brief = api.run(ws, options, on_step=on_step)
+        before = _written_at(out_dir / "brief.html")
         written = api.write_brief(brief, out_dir)
+        unchanged = before is not None and _written_at(written["html"]) == before
     for note in brief.notes:
         err.print(f"[yellow]note[/] {escape(note)}", soft_wrap=True)
     if not quiet:
         err.print(f"{count(len(brief.articles), 'article')}, {count(len(brief.stories), 'story', 'stories')}")
-    out.print(f"brief written to {written['html']}\n  also {written['md']} and {written['json']}")
+    said = "brief unchanged (nothing new), still at" if unchanged else "brief written to"
+    out.print(f"{said} {written['html']}\n  also {written['md']} and {written['json']}")
     raise typer.Exit(1 if failed else 0)
+
+
+def _written_at(path: Path) -> int | None:
+    """When a file was last written (nanoseconds), None when there is none."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 @app.command()
