@@ -80,14 +80,17 @@ def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str,
     paths = {"json": out / "brief.json", "md": out / "brief.md", "html": out / "brief.html"}
     with bulk():
         doc = brief if isinstance(brief, dict) else brief_mod.to_dict(brief)
-        content = hashlib.blake2b(brief_mod.encode({**doc, "generated_at": ""}), digest_size=16)
+        body = brief_mod.encode(doc)
+        # The key leaves out the time of writing (the first "generated_at", the document's own, near its top).
+        stamped = b'"generated_at": ' + orjson.dumps(doc.get("generated_at"))  # as encode indents it
+        content = hashlib.blake2b(body.replace(stamped, b"", 1), digest_size=16)
         content.update(render.PAGE_CODE.encode())
         key = content.hexdigest()
         now = _stamp(paths, key)
         if now is not None and now == _read_stamp(out / STAMP_FILE):
             return paths
         parts = render.Parts.load(out / PARTS_FILE)
-        data = {"json": brief_mod.encode(doc), "md": render.to_markdown(doc, parts).encode("utf-8"),
+        data = {"json": body, "md": render.to_markdown(doc, parts).encode("utf-8"),
                 "html": render.to_html(doc, parts).encode("utf-8")}
     for kind, path in paths.items():
         # Written beside, then renamed over the old file: a run stopped mid-write leaves the previous brief
