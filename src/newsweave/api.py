@@ -109,9 +109,10 @@ def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str,
 def _stamp(paths: dict[str, Path], key: str) -> dict[str, Any] | None:
     """The brief's key with each file's size and modification time; None when a file is missing."""
     try:
-        return {"key": key, "files": {k: [p.stat().st_size, p.stat().st_mtime_ns] for k, p in paths.items()}}
+        stats = {k: p.stat() for k, p in paths.items()}
     except OSError:
         return None
+    return {"key": key, "files": {k: [st.st_size, st.st_mtime_ns] for k, st in stats.items()}}
 
 
 def _read_stamp(path: Path) -> dict[str, Any] | None:

@@ -593,7 +593,9 @@ def find_claims(
             continue  # a dispute is someone's statement in the news, never a caption or a video title
         doc = parses[q.article][q.sentence]
         key = (q.text, q.cue, q.kind, id(doc))
-        rel = read[key] if key in read else read.setdefault(key, denial_relation(q, doc))
+        if key not in read:
+            read[key] = denial_relation(q, doc)
+        rel = read[key]
         if rel is not None:
             denials.append(_Denial(q, *rel))
     skip = {(d.quote.article, d.quote.sentence) for d in denials if d.strong or d.quote.kind == "reported"}

@@ -59,7 +59,12 @@ def text_key(text: str) -> str:
 
 def text_hash(text: str) -> str:
     """The identity of a cleaned text's wording (stored with each article): equal for exact copies."""
-    return hashlib.sha256(text_key(text).encode()).hexdigest()[:16]
+    return key_hash(text_key(text))
+
+
+def key_hash(key: str) -> str:
+    """`text_hash` of a text whose `text_key` is at hand."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 # Cue phrases of page furniture. Each hit is evidence, not a verdict: a cue inside a long sentence
@@ -211,9 +216,6 @@ def score_line(
     if at_edge:
         total += 0.3
     return total, max(evidence)[1]
-
-
-
 
 
 def chrome_reason(line: str) -> str | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .clean import clean_text, language_of, normalize, split_sentences, text_hash, text_key
+from .clean import clean_text, key_hash, language_of, normalize, split_sentences, text_key
 from .model import Article, RawDoc
 from .workspace import Workspace, short_lines
 
@@ -492,7 +492,7 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
         return InputError(raw.source, "no text left after cleaning")
     outlet = raw.outlet or outlet_of(raw.url)
     key = text_key(cleaned.text)
-    wording = text_hash(cleaned.text)
+    wording = key_hash(key)
     # Identity is outlet + wording: re-ingesting the same input adds nothing, while the same text
     # republished by another outlet is another article (an exact copy, found by the copies stage).
     article_id = hashlib.sha256(f"{(outlet or '').lower()}\n{key}".encode()).hexdigest()[:16]
