@@ -342,15 +342,20 @@ def clean_text(text: str, *, title: str | None = None, outlet_lines: Iterable[st
 
     # A line break is a paragraph break, except in hard-wrapped text: a line that stops mid-sentence
     # and a next line that starts in lower case (or after "on", "the", ...) are one paragraph.
+    # Never across a line removed between them: the two sides were not one sentence on the page.
     paragraphs: list[str] = []
-    for _, line in keep:
+    kept_at = {i for i, _ in keep}
+    last = -1
+    for i, line in keep:
         if not line:
             continue
-        if paragraphs and not re.search(r"[.!?:\"')\]]$", paragraphs[-1]) and (
+        if paragraphs and all(k in kept_at for k in range(last + 1, i)) \
+                and not re.search(r"[.!?:\"')\]]$", paragraphs[-1]) and (
                 line[:1].islower() or paragraphs[-1].rsplit(" ", 1)[-1].lower() in _DANGLING):
             paragraphs[-1] += " " + line
         else:
             paragraphs.append(line)
+        last = i
     # A page that prints its story twice or three times (a newsletter in several editions, an AMP copy) would
     # make each sentence its own corroboration: a long paragraph said again is removed.
     seen: set[str] = set()
