@@ -25,6 +25,7 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip("chromium and chromedriver are not installed", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver")
 uvicorn = pytest.importorskip("uvicorn")
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402  (only importable when selenium is)
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
@@ -245,10 +246,13 @@ def test_upload_a_file_and_see_its_story(browser: webdriver.Chrome, live_url: st
     browser.find_element(By.CSS_SELECTOR, "header.bar nav a[href='/upload']").click()
     browser.find_element(By.CSS_SELECTOR, "input[type=file][name=files]").send_keys(str(article))
     browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.current_url == live_url + "/upload")
-    assert "ferry-terminal.txt" in browser.find_element(By.CSS_SELECTOR, "li.job").text
+    # The page was /upload before the post too: wait for the job row the post's answer shows, not the address.
+    WebDriverWait(browser, 30, poll_frequency=0.2, ignored_exceptions=(NoSuchElementException,)).until(
+        lambda d: "ferry-terminal.txt" in d.find_element(By.CSS_SELECTOR, "li.job").text)
+    assert browser.current_url == live_url + "/upload"
     # The page reloads itself while the upload is read and analysed.
-    WebDriverWait(browser, 180, poll_frequency=0.5).until(
+    reloading = (NoSuchElementException, StaleElementReferenceException)
+    WebDriverWait(browser, 180, poll_frequency=0.5, ignored_exceptions=reloading).until(
         lambda d: "done" in d.find_element(By.CSS_SELECTOR, "li.job").get_attribute("class"))
     browser.find_element(By.CSS_SELECTOR, "li.job a.story").click()
     assert "/story/" in browser.current_url
