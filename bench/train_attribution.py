@@ -92,7 +92,8 @@ def examples(items: list, arts: list) -> tuple[list, list]:  # noqa: ANN001
     revise = cue_model.revise
     cue_model.revise = capture
     try:
-        quotes.extract_statements([a for a, _ in arts])
+        for a, _ in arts:  # one at a time: an exact duplicate would take its original's statements
+            quotes.extract_statements([a])
     finally:
         cue_model.revise = revise
     keep_rows, new_rows = [], []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from newsweave import cue_model, nlp
 from newsweave.model import Article
 from newsweave.quotes import _article_statements, extract_quotes, extract_statements
@@ -60,7 +62,7 @@ def test_added_statements_are_never_listed() -> None:
     assert not any(s.listed for s in extra)
 
 
-def test_keep_thresholds_decide_which_rule_statements_stay() -> None:
+def test_keep_thresholds_decide_which_rule_statements_stay(monkeypatch: pytest.MonkeyPatch) -> None:
     art = _article(
         "Senator Mary Holt touted her plan to cut property taxes.",  # a learned cue: reported, not listed
         "Mayor Lena Ortiz said the bridge would open in May.",  # listed
@@ -69,7 +71,9 @@ def test_keep_thresholds_decide_which_rule_statements_stay() -> None:
     model = cue_model.load()
     never_new = replace(model.new, threshold=1.01)
     strict = replace(model, keep=replace(model.keep, threshold=1.01), new=never_new, keep_listed=0.0)
-    rules = [s for s in _article_statements(art, docs, None) if s.source_at is not None]
+    with monkeypatch.context() as m:  # the rules' statements as the model receives them
+        m.setattr(cue_model, "revise", lambda statements, docs, article: statements)
+        rules = [s for s in _article_statements(art, docs, None) if s.source_at is not None]
     assert [s.listed for s in rules] == [False, True]
     kept = cue_model.revise(rules, docs, art, strict)
     assert [s.quote.speaker_name for s in kept] == ["Lena Ortiz"]

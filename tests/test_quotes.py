@@ -548,3 +548,33 @@ def test_a_source_that_names_no_one_is_not_shown_as_a_speaker() -> None:
         "Harbour master Ines Dahl said the line would add staff.")
     names = {q.speaker_name.lower() for q in extract_quotes([art], resolve_entities([art]))}
     assert "ines dahl" in names and not names & {"others", "his", "some"}
+
+
+def test_a_naming_verb_reports_its_object_with_what_it_is_called() -> None:
+    art = _article(
+        "Harbour toll plan\n\n"
+        "Councillor Tom Reyes called the toll plan a fantasy.\n\n"
+        'Mayor Lena Ortiz called the new deck "a triumph of engineering" at the opening.\n')
+    got = {(st.quote.speaker_name, st.quote.text, st.quote.kind) for st in extract_statements([art]) if st.listed}
+    assert ("Tom Reyes", "the toll plan a fantasy", "reported") in got, got
+    assert any(n == "Lena Ortiz" and t.startswith('the new deck "a triumph') for n, t, _ in got), got
+
+
+def test_a_frame_after_a_quote_does_not_report_the_scene_around_it() -> None:
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        '"The harbour will live on," Dahl said, as a few young fighters worked out inside the hall. '
+        '"We have a deal."\n')
+    got = [(st.quote.speaker_name, st.quote.text, st.quote.kind) for st in extract_statements([art])]
+    # the parser reads "as ... worked out" as what was said (a ccomp): the subordinator says it is not
+    assert got == [("Dahl", "The harbour will live on \u2026 We have a deal.", "direct")], got
+
+
+def test_first_person_frames_are_attributions_that_name_no_one() -> None:
+    art = _article(
+        "Letter from the harbour\n\n"
+        "I said that the port would reopen within a month.\n\n"
+        "Harbour master Ines Dahl said the line would add staff.\n")
+    got = [(st.quote.speaker_name, st.quote.text, st.listed) for st in extract_statements([art])]
+    assert ("I", "the port would reopen within a month", False) in got, got
+    assert ("Ines Dahl", "the line would add staff", True) in got, got

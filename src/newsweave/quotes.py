@@ -157,7 +157,7 @@ _CAUSATIVES = {"let", "lets", "letting", "make", "makes", "made", "making", "hel
 # Sources that name no one a reader could look up ("Others reported ...", "some find ...", "his health
 # continued to ..."): the attribution stands, but no speaker is shown for it.
 _NO_ONE = frozenset("others other some many most few several people all both one his her its their this that "
-                    "these those it".split())
+                    "these those it i me we us you".split())  # "I said" is an attribution, but to whom the text does not say
 _PRONOUNS_PERSON = {"he", "she", "him", "her"}
 _PRONOUNS_GROUP = {"they", "them"}
 _NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP"}
@@ -321,12 +321,19 @@ def _subject(verb: Token) -> Token | None:
     return None
 
 
+# Subordinators of a clause that says when, why or while something was said, never what was said.
+_SCENE_MARKS = {"as", "while", "when", "whenever", "after", "before", "because", "since", "although", "though",
+                "until", "unless", "once"}
+
+
 def _content_of(verb: Token, exclude: set[int], lemma: str) -> list[Token]:
     toks: list[Token] = []
     for c in verb.children:
         if c.dep_ in ("dobj", "dative") and lemma in _HEARER_CUES:
             continue  # "told reporters": the hearer, not what was said
-        if c.dep_ in ("ccomp", "xcomp", "dobj", "parataxis", "attr", "prep") and c.i not in exclude:
+        if c.dep_ == "ccomp" and any(m.dep_ == "mark" and m.lower_ in _SCENE_MARKS for m in c.children):
+            continue  # '"...," Spencer said, as fighters worked out': the parser's ccomp is the scene around it
+        if c.dep_ in ("ccomp", "xcomp", "dobj", "parataxis", "attr", "oprd", "prep") and c.i not in exclude:
             if c.dep_ == "prep" and c.lower_ not in ("about", "of"):
                 # "blasted the media for ...", "derided the deal as toothless", "called for a repeal"
                 has_object = any(d.dep_ == "dobj" for d in verb.children)
@@ -439,7 +446,7 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
             if (
                 subj is None
                 or _inside(subj, quoted)
-                or subj.lower_ in ("i", "we", "you", "it", "that", "which")
+                or subj.lower_ in ("that", "which")
             ):
                 continue
             if subj.dep_ == "nsubjpass" and lemma != "quote":
