@@ -155,9 +155,9 @@ _CLAIM_NOUNS = {
 }
 _CAUSATIVES = {"let", "lets", "letting", "make", "makes", "made", "making", "help", "helps", "helped"}
 # Sources that name no one a reader could look up ("Others reported ...", "some find ...", "his health
-# continued to ..."): the attribution stands, but no speaker is shown for it.
+# continued to ...", "I said ..." in a column): the attribution stands, but no speaker is shown for it.
 _NO_ONE = frozenset("others other some many most few several people all both one his her its their this that "
-                    "these those it i me we us you".split())  # "I said" is an attribution, but to whom the text does not say
+                    "these those it i me we us you".split())
 _PRONOUNS_PERSON = {"he", "she", "him", "her"}
 _PRONOUNS_GROUP = {"they", "them"}
 _NAME_TYPES = {"PERSON", "ORG", "GPE", "NORP"}
