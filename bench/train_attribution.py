@@ -239,7 +239,7 @@ def main() -> int:
         file=sys.stderr,
     )
     grid = []
-    for tk in np.arange(0.0, 0.81, 0.02):
+    for tk in np.arange(0.0, 0.97, 0.02):
         if direct_f1(keep_rows, pk, (tl, tk), n_direct) < d0 - 0.005:
             continue
         for tn in np.arange(0.3, 1.0, 0.01):

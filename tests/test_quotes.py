@@ -578,3 +578,15 @@ def test_first_person_frames_are_attributions_that_name_no_one() -> None:
     got = [(st.quote.speaker_name, st.quote.text, st.listed) for st in extract_statements([art])]
     assert ("I", "the port would reopen within a month", False) in got, got
     assert ("Ines Dahl", "the line would add staff", True) in got, got
+
+
+def test_as_the_paper_reported_reports_the_clause_it_opens() -> None:
+    art = _article(
+        "Harbour strike enters second week\n\n"
+        "As the Valmora Ledger reported, the council will vote on the contract next week.\n\n"
+        '"It is her vote to lose at this point," added another harbour councillor.\n')
+    got = [(st.quote.text, st.quote.kind) for st in extract_statements([art])]
+    assert ("the council will vote on the contract next week", "reported") in got, got
+    sources = {st.quote.text: art.sentences[st.source_at[0]][st.source_at[1]:st.source_at[2]]
+               for st in extract_statements([art]) if st.source_at}
+    assert sources.get("It is her vote to lose at this point", "").endswith("councillor"), sources

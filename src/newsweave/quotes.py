@@ -414,6 +414,20 @@ def _clausal(docs: list[Doc], sp: QuoteSpan) -> bool:
     return False
 
 
+def _aside(verb: Token) -> bool:
+    """Whether a cue verb is set off from the clause it governs grammatically: parataxis, "as X said", or
+    a finite clause between commas that the parser hung on the main verb as an adverbial."""
+    if verb.dep_ == "parataxis":
+        return True
+    if verb.dep_ != "advcl" or verb.tag_ == "VBG":  # ", referring to Trump" says what it refers to
+        return False
+    marks = [c.lower_ for c in verb.children if c.dep_ == "mark"]
+    if marks:
+        return marks == ["as"]
+    first = min(t.i for t in verb.subtree)
+    return first > 0 and verb.doc[first - 1].text == ","
+
+
 def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Frame]:
     frames: list[Frame] = []
     for tok in doc:
@@ -428,6 +442,12 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
             continue  # "the shadowy character believed to have helped ...": believed by others, not by it
         if lemma:
             subj = _subject(tok)
+            inverted = None
+            if subj is None and tok.dep_ == "ROOT":
+                # '"...," added another Democrat': the parser reads the speaker after the verb as its object
+                if any(c.dep_ in ("ccomp", "parataxis") and c.i < tok.i for c in tok.children):
+                    inverted = next((c for c in tok.children if c.dep_ == "dobj" and c.i > tok.i), None)
+                subj = inverted
             if subj is None and tok.dep_ == "ROOT":
                 # a misparse such as "..., Li Pengyu, said he ..." leaves the verb without a subject:
                 # take the name just before the verb
@@ -468,10 +488,12 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
             if lemma == "ask" and not any(c.dep_ == "ccomp" for c in tok.children):
                 continue  # "asked China for help / to supply arms" is a request, the news itself, not speech
             exclude = {t.i for t in subj.subtree} - {t.i for t in tok.subtree}  # a relative clause is content
+            if inverted is not None:
+                exclude |= {t.i for t in inverted.subtree}
             content = _content_of(tok, exclude, lemma)
-            if not content and tok.dep_ == "parataxis" and tok.head.i != tok.i:
-                # "The museum, Mr. Bush said, celebrated ..." / "The talks failed, she said": the frame
-                # interrupts or trails the clause it reports
+            if not content and tok.head.i != tok.i and _aside(tok):
+                # "The museum, Mr. Bush said, celebrated ..." / "The talks failed, she said" / "As the Ledger
+                # reported, the talks failed": the frame interrupts, trails or opens the clause it reports
                 inner = {t.i for t in tok.subtree}
                 content = [t for t in tok.head.subtree if t.i not in inner]
             frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative))
@@ -914,8 +936,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         cands = [
             (f.cue.idx - final.end, f)
             for f in frames[final.sentence]
-            if f.cue.idx >= final.end and (not f.content or f.content[0].idx < final.end)
-        ]
+            if f.cue.idx >= final.end
+            and (not f.content or f.content[0].idx < final.end or f.content[0].lower_ in ("of", "about"))
+        ]  # '"Absolutely not," he said of the plan': what it is about, not another statement
         cands += [(first.start - f.cue.idx, f) for f in frames[first.sentence] if f.cue.idx < first.start]
         nxt = final.sentence + 1
         if (
