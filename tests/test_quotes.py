@@ -590,3 +590,15 @@ def test_as_the_paper_reported_reports_the_clause_it_opens() -> None:
     sources = {st.quote.text: art.sentences[st.source_at[0]][st.source_at[1]:st.source_at[2]]
                for st in extract_statements([art]) if st.source_at}
     assert sources.get("It is her vote to lose at this point", "").endswith("councillor"), sources
+
+
+def test_a_frame_that_closes_the_sentence_reports_all_of_it() -> None:
+    art = _article(
+        "Harbour contract\n\n"
+        "Velde acknowledged that the work could be termed influence peddling, the Valmora Ledger reported in 1991.\n\n"
+        "The witness said the order was meant to avoid affecting the vote, according to the report.\n\n"
+        "Dahl said the line would add staff and that fares would stay the same.\n")
+    got = {(st.quote.speaker_name, st.quote.text) for st in extract_statements([art])}
+    assert ("the Valmora Ledger", "Velde acknowledged that the work could be termed influence peddling") in got, got
+    assert ("the report", "The witness said the order was meant to avoid affecting the vote") in got, got
+    assert ("Dahl", "the line would add staff and that fares would stay the same") in got, got

@@ -304,6 +304,7 @@ class Frame:
     agent: bool = True  # the source can speak (a person, organisation, group or outlet), not "a poll"
     relative: Token | None = None  # the relative pronoun written for the source ("lawmakers who say")
     rest: bool = False  # the content runs on to the end of the paragraph ("WALLACE: ...")
+    closing: bool = False  # it closes the sentence and reports all of it ("X said Y, the Ledger reported")
 
 
 def _inside(tok: Token, quoted: list[tuple[int, int]]) -> bool:
@@ -326,6 +327,20 @@ _SCENE_MARKS = {"as", "while", "when", "whenever", "after", "before", "because",
                 "until", "unless", "once"}
 
 
+def _goes_on(verb: Token, conj: Token) -> bool:
+    """Whether a clause the parser joined to a cue verb goes on with what was said: "said that X and that
+    Y", "said she hoped to X, and then would Y", "urged the party to X, replace Y" (a bare verb cannot be
+    joined to "urged"), where "said X and left" is what the speaker did next."""
+    kids = list(conj.children)
+    if any(k.dep_ == "mark" and k.lower_ == "that" for k in kids):
+        return True
+    if conj.pos_ not in ("VERB", "AUX") or any(k.dep_ in _SUBJ for k in kids):
+        return False
+    if any(k.dep_ == "aux" and k.lower_ in ("would", "could", "might", "should", "'d") for k in kids):
+        return True
+    return conj.tag_ == "VB" and verb.tag_ in ("VBD", "VBZ", "VBP") and not any(k.dep_ == "aux" for k in kids)
+
+
 def _content_of(verb: Token, exclude: set[int], lemma: str) -> list[Token]:
     toks: list[Token] = []
     for c in verb.children:
@@ -340,6 +355,11 @@ def _content_of(verb: Token, exclude: set[int], lemma: str) -> list[Token]:
                 if not (c.lower_ in ("for", "as") and (has_object or lemma == "call")):
                     continue
             toks.extend(t for t in c.subtree if t.i not in exclude)
+    if toks:
+        end = max(t.i for t in toks)
+        for c in verb.children:
+            if c.dep_ == "conj" and c.i > end and c.i not in exclude and _goes_on(verb, c):
+                toks.extend(t for t in c.subtree if t.i not in exclude)
     before = [t for t in toks if t.i < verb.i]
     if before and len(before) < len(toks) and all(t.tag_ == "WRB" or t.is_punct for t in before):
         # "where they pledged to keep ...": the parser hangs the relative "where" on "keep", so the content
@@ -417,7 +437,7 @@ def _clausal(docs: list[Doc], sp: QuoteSpan) -> bool:
 def _aside(verb: Token) -> bool:
     """Whether a cue verb is set off from the clause it governs grammatically: parataxis, "as X said", or
     a finite clause between commas that the parser hung on the main verb as an adverbial."""
-    if verb.dep_ == "parataxis":
+    if verb.dep_ == "parataxis" or _closing(verb):
         return True
     if verb.dep_ != "advcl" or verb.tag_ == "VBG":  # ", referring to Trump" says what it refers to
         return False
@@ -426,6 +446,19 @@ def _aside(verb: Token) -> bool:
         return marks == ["as"]
     first = min(t.i for t in verb.subtree)
     return first > 0 and verb.doc[first - 1].text == ","
+
+
+def _ends_sentence(tok: Token) -> bool:
+    """Whether a phrase closes its sentence after a comma: ", the Ledger reported.", ", according to X." """
+    words = [t.i for t in tok.subtree if not t.is_punct]  # the parser may hang the comma on the phrase
+    first, last = min(words), max(words)
+    return first > 1 and tok.doc[first - 1].text == "," and all(t.is_punct for t in tok.doc[last + 1 :])
+
+
+def _closing(verb: Token) -> bool:
+    """A frame with its own subject that closes the sentence, which the parser hung inside the clause it
+    reports ("Velde acknowledged X, the Ledger reported"): it reports the whole sentence."""
+    return verb.dep_ in ("ccomp", "conj") and _ends_sentence(verb) and any(c.dep_ in _SUBJ for c in verb.children)
 
 
 def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Frame]:
@@ -491,12 +524,14 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
             if inverted is not None:
                 exclude |= {t.i for t in inverted.subtree}
             content = _content_of(tok, exclude, lemma)
+            closing = False
             if not content and tok.head.i != tok.i and _aside(tok):
                 # "The museum, Mr. Bush said, celebrated ..." / "The talks failed, she said" / "As the Ledger
                 # reported, the talks failed": the frame interrupts, trails or opens the clause it reports
                 inner = {t.i for t in tok.subtree}
                 content = [t for t in tok.head.subtree if t.i not in inner]
-            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative))
+                closing = _closing(tok)
+            frames.append(Frame(sentence, tok, lemma, who or subj, content, who is not None, relative, closing=closing))
         elif tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):
             to = next(c for c in tok.children if c.lower_ == "to")
             src = next((c for c in to.children if c.dep_ == "pobj"), None)
@@ -505,7 +540,10 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
             who = _author(src)
             drop = {t.i for t in tok.subtree}
             content = [t for t in tok.head.subtree if t.i not in drop] if tok.head.i != tok.i else []
-            frames.append(Frame(sentence, tok, "according to", who or src, content, who is not None))
+            closing = _ends_sentence(tok)
+            if closing:  # "The witness said X, according to the report": the report is the sentence's source
+                content = [t for t in doc if t.i not in drop and not (t.is_punct and t.i > min(drop))]
+            frames.append(Frame(sentence, tok, "according to", who or src, content, who is not None, closing=closing))
         elif tok.pos_ == "NOUN" and (tok.lower_ in _CLAIM_NOUNS or tok.lower_[:-1] in _CLAIM_NOUNS):
             poss = next((c for c in tok.children if c.dep_ == "poss"), None)
             clause = next((c for c in tok.children if c.dep_ in ("acl", "ccomp") and any(
@@ -522,8 +560,13 @@ def _frames(doc: Doc, sentence: int, quoted: list[tuple[int, int]]) -> list[Fram
                 frames.append(Frame(sentence, tok, "say", src, []))
     # A frame inside another's content is nested ("Hass said he didn't expect ..."): PolNeAR-style
     # attribution gives each token one attribution, and the outer one carries the speaker.
-    inner = {t.i for f in frames for t in f.content}
-    return [f for f in frames if f.cue.i not in inner]
+    # A frame that closes the sentence holds the others ("Velde acknowledged X, the Ledger reported").
+    held = [{t.i for t in f.content} for f in frames]
+
+    def nested(k: int) -> bool:
+        return not frames[k].closing and any(frames[k].cue.i in held[j] for j in range(len(frames)) if j != k)
+
+    return [f for k, f in enumerate(frames) if not nested(k)]
 
 
 _DASHES = {"\u2015", "\u2014", "\u2013", "--", "-"}
