@@ -602,3 +602,13 @@ def test_a_frame_that_closes_the_sentence_reports_all_of_it() -> None:
     assert ("the Valmora Ledger", "Velde acknowledged that the work could be termed influence peddling") in got, got
     assert ("the report", "The witness said the order was meant to avoid affecting the vote") in got, got
     assert ("Dahl", "the line would add staff and that fares would stay the same") in got, got
+
+
+def test_an_adverbial_before_a_quote_leads_into_it_and_but_goes_on_with_what_was_said() -> None:
+    art = _article(
+        "Harbour toll\n\n"
+        'As for the new toll plan, "I kind of write it off," Pike said. "He is more of a moderate than his words."\n\n'
+        "Dahl said the plan looked fair, but the council would still have to vote on it.\n")
+    got = {(st.quote.speaker_name, st.quote.text, st.quote.kind) for st in extract_statements([art])}
+    assert ("Pike", "I kind of write it off \u2026 He is more of a moderate than his words.", "direct") in got, got
+    assert any(n == "Dahl" and t.endswith("would still have to vote on it") for n, t, _ in got), got

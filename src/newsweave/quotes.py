@@ -334,6 +334,9 @@ def _goes_on(verb: Token, conj: Token) -> bool:
     kids = list(conj.children)
     if any(k.dep_ == "mark" and k.lower_ == "that" for k in kids):
         return True
+    but = any(k.dep_ == "cc" and k.lower_ == "but" and verb.i < k.i < conj.i for k in list(verb.children) + kids)
+    if but and not cue_lemma(conj.text):
+        return True  # "said idealism is nice, but sometimes realism takes over"
     if conj.pos_ not in ("VERB", "AUX") or any(k.dep_ in _SUBJ for k in kids):
         return False
     if any(k.dep_ == "aux" and k.lower_ in ("would", "could", "might", "should", "'d") for k in kids):
@@ -360,6 +363,7 @@ def _content_of(verb: Token, exclude: set[int], lemma: str) -> list[Token]:
         for c in verb.children:
             if c.dep_ == "conj" and c.i > end and c.i not in exclude and _goes_on(verb, c):
                 toks.extend(t for t in c.subtree if t.i not in exclude)
+                toks.extend(k for k in verb.children if k.dep_ == "cc" and end < k.i < c.i)  # "and", "but"
     before = [t for t in toks if t.i < verb.i]
     if before and len(before) < len(toks) and all(t.tag_ == "WRB" or t.is_punct for t in before):
         # "where they pledged to keep ...": the parser hangs the relative "where" on "keep", so the content
@@ -1035,6 +1039,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             # words of what the frame reports that no quotation mark covers: 'said that the offer was
             # "fair"', '"We stand ready to work with" the United States, Xi said'
             loose = [t for t in fr.content if not t.is_punct and not _inside(t, quoted[fr.sentence])]
+            if fr.cue.idx > last.end:
+                # 'As for the toll, "I write it off," Pike said': an adverbial set before the quote leads into it
+                loose = [t for t in loose if t.idx > sp.segments[0].start or not _adverbial(t, sp.segments[0].start)]
             before = fr.cue.idx < sp.segments[0].start and quoted_chars < 0.5 * content_chars
             if loose or before:
                 continue  # quoted words inside reported speech: the reported statement carries them
@@ -1135,6 +1142,16 @@ _DANGLING = re.compile(
     re.I,
 )
 _TITLE_SMALL = frozenset("a an the of in on at and or for to with by from is are".split())
+
+
+def _adverbial(tok: Token, before: int) -> bool:
+    """Whether a word before char `before` belongs to an adverbial phrase or a conjunction that stands
+    outside the clause starting there ("As for the toll, ...", "But ..."), not to its subject or verb."""
+    while tok.idx < before and tok.head.i != tok.i:
+        if tok.head.idx >= before:
+            return tok.dep_ in ("prep", "advcl", "advmod", "npadvmod", "cc", "mark", "intj")
+        tok = tok.head
+    return False
 
 
 def _title(text: str) -> bool:
