@@ -612,3 +612,21 @@ def test_an_adverbial_before_a_quote_leads_into_it_and_but_goes_on_with_what_was
     got = {(st.quote.speaker_name, st.quote.text, st.quote.kind) for st in extract_statements([art])}
     assert ("Pike", "I kind of write it off \u2026 He is more of a moderate than his words.", "direct") in got, got
     assert any(n == "Dahl" and t.endswith("would still have to vote on it") for n, t, _ in got), got
+
+
+def test_a_quote_split_by_a_relative_clause_or_a_paragraph_is_one_statement() -> None:
+    art = _article(
+        "Harbour inquiry\n\n"
+        '"He did try to intimidate me," said Dahl, who wrote about the visit in her book. '
+        '"Thank goodness, both of those things were not true."\n\n'
+        '"There are pockets of hurt," Mr. Velde said, "and we are seeing the consequences of that."\n\n'
+        '"The toll is the best plan since the bridge," Reyes tells the Ledger in an interview.\n\n'
+        '"It is what we have waited for. It checks all our boxes."\n\n'
+        '"The port says what people want to hear," Ortiz said. "But a port cannot promise anything it wants.\n\n'
+        '"I am not interested in being popular," she continued.\n')
+    got = [(st.quote.speaker_name, st.quote.text) for st in extract_statements([art]) if st.quote.kind == "direct"]
+    assert ("Dahl", "He did try to intimidate me \u2026 Thank goodness, both of those things were not true.") in got
+    assert ("Velde", "There are pockets of hurt \u2026 and we are seeing the consequences of that.") in got, got
+    assert any(n == "Reyes" and t.endswith("It checks all our boxes.") for n, t in got), got
+    assert any(n == "Ortiz" and t.endswith("cannot promise anything it wants.") for n, t in got), got
+    assert any(t.startswith("I am not interested") for n, t in got), got

@@ -251,6 +251,7 @@ def find_quote_spans(article: Article) -> list[QuoteSpan]:
             return segs
 
         marks = [(m.start(), len(m.group())) for m in _MARK.finditer(text)]
+        before = len(spans)
         open_at: int | None = None
         if carry is not None:
             # The news convention: a continuing quote reopens the next paragraph with a mark.
@@ -281,6 +282,11 @@ def find_quote_spans(article: Article) -> list[QuoteSpan]:
             nxt = order[k + 1] if k + 1 < len(order) else None
             continues = nxt is not None and bool(_MARK.match(article.sentences[paragraphs[nxt][0]]))
             carry = ((carry or []) + to_segments(open_at, len(text))) if continues else None
+            if carry and len(spans) > before and spans[-1].segments[0].sentence in sents:
+                # '"A," Rubio said. "B ... | "C," he continued.': the quote left open goes on with the one its
+                # paragraph framed; the next paragraph's quote has a frame of its own
+                spans.append(QuoteSpan(carry))
+                carry = []
         else:
             carry = None
     return spans
@@ -1043,8 +1049,10 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
                 # 'As for the toll, "I write it off," Pike said': an adverbial set before the quote leads into it
                 loose = [t for t in loose if t.idx > sp.segments[0].start or not _adverbial(t, sp.segments[0].start)]
             before = fr.cue.idx < sp.segments[0].start and quoted_chars < 0.5 * content_chars
-            if loose or before:
-                continue  # quoted words inside reported speech: the reported statement carries them
+            if (loose or before) and id(fr) not in used:
+                # quoted words inside reported speech: the reported statement carries them (unless the frame
+                # already took the quote before this one: '"A," Velde said, "and B."')
+                continue
         if fr is not None:
             # the frame and any other frame around the same quote ("warned: '...', Sullivan said")
             used.add(id(fr))
@@ -1064,14 +1072,28 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
             # said, pointing out where the store used to be. "...")
             k = len(out) - 1
             while k >= 0 and out[k].quote.kind != "direct" and out[k].source_at is not None:
-                if k + 1 < len(out) or k < 1 or out[k].source_at != out[k - 1].source_at:
+                if k + 1 < len(out) or k < 1:
                     break
+                prev = out[k - 1]
+                beside = prev.quote.kind == "direct" and out[k].quote.sentence == prev.content_at[-1].sentence
+                if out[k].source_at != prev.source_at and not beside:
+                    break  # '"...," said Dahl, who wrote about it. "..."': the relative clause reports beside it
                 k -= 1
             last = out[k] if k >= 0 else None
+            end = last.content_at[-1].sentence if last is not None else -1
+            # '"...," Viguerie tells the paper. | "He is what we waited for."': a paragraph that is only a quote
+            # with no frame goes on with the quote that closed the paragraph before it
+            goes_on = (
+                fr is None
+                and para_of[s] == para_of[end] + 1
+                and (end + 1 == len(docs) or para_of[end + 1] != para_of[end])
+                and sp.segments[0].start <= 1
+                and all(para_of[g.sentence] == para_of[s] for g in sp.segments)
+            )
             joins = (
                 last is not None
                 and last.quote.kind == "direct"
-                and para_of[last.content_at[-1].sentence] == para_of[s]
+                and (para_of[end] == para_of[s] or goes_on)
                 and (made.get(id(fr)) is last if fr is not None else True)
             )
             if joins and last is not None:
