@@ -630,3 +630,13 @@ def test_a_quote_split_by_a_relative_clause_or_a_paragraph_is_one_statement() ->
     assert any(n == "Reyes" and t.endswith("It checks all our boxes.") for n, t in got), got
     assert any(n == "Ortiz" and t.endswith("cannot promise anything it wants.") for n, t in got), got
     assert any(t.startswith("I am not interested") for n, t in got), got
+
+
+def test_what_qualifies_a_statement_stays_with_it_but_not_where_it_was_said() -> None:
+    art = _article(
+        "Harbour results\n\n"
+        "The ferry company reported its smallest quarterly profit in 17 years because of the weak tourist season.\n\n"
+        "The port authority reported a small loss, in a statement to investors.\n")
+    got = {(st.quote.speaker_name, st.quote.text) for st in extract_statements([art])}
+    assert any(t.endswith("because of the weak tourist season") for _, t in got), got
+    assert ("The port authority", "a small loss") in got, got

@@ -57,7 +57,7 @@ _DENIAL_PHRASES: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             r"\b(mis|dis)information\b|\bfake news\b|\b(false|baseless|groundless|untrue|fabricat\w+|"
-            r"lies|smear)\b",
+            r"lies|smear|fantasy|fiction|nonsense|hoax)\b",
             re.I,
         ),
         "contradicts",
@@ -777,38 +777,50 @@ def _attach_disputes(
     for n in range(len(denials)):
         if not anaphoric[n]:
             together.setdefault(statement[n], []).append(n)
+    def _anaphor_claim(n: int) -> int | None:
+        """"denied making any such request", "never heard anything like that": of the claims its article
+        stated before, the one its words match best (not simply the first: the anaphor has a meaning)."""
+        q, scores = denials[n].quote, all_scores[n]
+        sentences = by_id[q.article].sentences
+        where = _antecedent_window(pointers[n], q, sentences)
+        stated = _in_reach(q, claims, cands, member_vecs, shown, sentences, model, where)
+        reach = [k for k, ok in enumerate(stated) if ok and scores[k] > -1.0]
+        owner = _owner(pointers[n])
+        if pointers[n].pos_ in ("NOUN", "PROPN") and _claim_noun(pointers[n]):
+            # "denied the allegations", "the reports are false": something someone alleged or reported,
+            # not what the article states in its own voice ("Assange faces 18 charges in the US")
+            reach = [k for k in reach if cands[shown[k]].reported]
+        if owner:  # "the Russian and Syrian claims": only what those named are cited for
+            reach = [k for k in reach if _same_party(owner, cands[shown[k]].attributed)]
+        elif _ACCUSATION.match(pointers[n].lower_):
+            # "denies the accusation": an accusation against the one who denies it, so a claim that names them
+            mine = _party(q.speaker_name or "")
+            titles = _titles(parses[q.article], q.speaker_name or "")
+            reach = [k for k in reach if (q.speaker and q.speaker in claim_ents[k])
+                     or mine & _party(claims[k][0].text)
+                     or titles & set(re.findall(r"[a-z]+", claims[k][0].text.lower()))]
+        if _REQUEST_NOUN.search(q.text):  # "denied making any such request" answers a request, or nothing
+            reach = [k for k in reach if _REQUEST_VERB.search(claims[k][0].text)]
+        if not reach:
+            return None
+        # words as bare as "the reports" barely tell near claims apart: then the most salient one
+        best = max(scores[k] for k in reach)
+        return min(k for k in reach if scores[k] >= best - ANAPHOR_TIE)
+
+    # An anaphoric denial and its copies answer one claim too (a spun copy's words drift, and with them what
+    # its article states before it): the one the surest of them found.
+    found = {n: k for n in range(len(denials)) if anaphoric[n] and (k := _anaphor_claim(n)) is not None}
+    pick: dict[tuple[str, int], int] = {}
+    for n, k in sorted(found.items(), key=lambda nk: -all_scores[nk[0]][nk[1]]):
+        pick.setdefault(statement[n], k)
     for n, d in enumerate(denials):
         q = d.quote
         sentence = by_id[q.article].sentences[q.sentence]
         scores = all_scores[n]
         if anaphoric[n]:
-            # "denied making any such request", "never heard anything like that": of the claims its article
-            # stated before, the one its words match best (not simply the first: the anaphor has a meaning)
-            sentences = by_id[q.article].sentences
-            where = _antecedent_window(pointers[n], q, sentences)
-            stated = _in_reach(q, claims, cands, member_vecs, shown, sentences, model, where)
-            reach = [k for k, ok in enumerate(stated) if ok and scores[k] > -1.0]
-            owner = _owner(pointers[n])
-            if pointers[n].pos_ in ("NOUN", "PROPN") and _claim_noun(pointers[n]):
-                # "denied the allegations", "the reports are false": something someone alleged or reported,
-                # not what the article states in its own voice ("Assange faces 18 charges in the US")
-                reach = [k for k in reach if cands[shown[k]].reported]
-            if owner:  # "the Russian and Syrian claims": only what those named are cited for
-                reach = [k for k in reach if _same_party(owner, cands[shown[k]].attributed)]
-            elif _ACCUSATION.match(pointers[n].lower_):
-                # "denies the accusation": an accusation against the one who denies it, so a claim that names them
-                mine = _party(q.speaker_name or "")
-                titles = _titles(parses[q.article], q.speaker_name or "")
-                reach = [k for k in reach if (q.speaker and q.speaker in claim_ents[k])
-                         or mine & _party(claims[k][0].text)
-                         or titles & set(re.findall(r"[a-z]+", claims[k][0].text.lower()))]
-            if _REQUEST_NOUN.search(q.text):
-                reach = [k for k in reach if _REQUEST_VERB.search(claims[k][0].text)] or reach
-            if not reach:
+            k = pick.get(statement[n], -1)
+            if k < 0 or scores[k] <= -1.0:
                 continue
-            # words as bare as "the reports" barely tell near claims apart: then the most salient one
-            best = max(scores[k] for k in reach)
-            k = min(k for k in reach if scores[k] >= best - ANAPHOR_TIE)
         elif denied[n] is None:
             # "accused Washington of spreading misinformation": what the accused side asserts, if anything;
             # "calling out Trump for his lies" answers no claim Trump's side is cited for

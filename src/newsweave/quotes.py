@@ -333,6 +333,25 @@ _SCENE_MARKS = {"as", "while", "when", "whenever", "after", "before", "because",
                 "until", "unless", "once"}
 
 
+# Nouns for where or how something was said: "said X in an interview", "told reporters at a rally".
+_OCCASIONS = {"interview", "interviews", "statement", "statements", "speech", "speeches", "letter", "rally", "rallies",
+              "conference", "call", "email", "e-mail", "post", "tweet", "appearance", "hearing", "debate", "event",
+              "remarks", "meeting", "briefing", "show", "program", "podcast", "video", "op-ed", "message", "campaign"}
+
+
+def _trails(child: Token) -> bool:
+    """Whether a word the parser hung on a cue verb after its content qualifies what was said ("in 17 years",
+    "because of the weak oil price"), not when, where or how it was said ("on Tuesday", "in an interview")."""
+    if child.dep_ == "prep":
+        obj = next((d for d in child.children if d.dep_ == "pobj"), None)
+        return obj is not None and obj.ent_type_ not in ("DATE", "TIME", "GPE", "FAC", "LOC") \
+            and obj.lower_ not in _OCCASIONS and child.lower_ not in ("during", "at", "after", "before", "on")
+    if child.dep_ == "advcl":
+        marks = {d.lower_ for d in child.children if d.dep_ == "mark"}
+        return bool(marks & {"because", "while", "although", "though", "if", "unless", "whereas"})
+    return False
+
+
 def _goes_on(verb: Token, conj: Token) -> bool:
     """Whether a clause the parser joined to a cue verb goes on with what was said: "said that X and that
     Y", "said she hoped to X, and then would Y", "urged the party to X, replace Y" (a bare verb cannot be
@@ -364,6 +383,13 @@ def _content_of(verb: Token, exclude: set[int], lemma: str) -> list[Token]:
                 if not (c.lower_ in ("for", "as") and (has_object or lemma == "call")):
                     continue
             toks.extend(t for t in c.subtree if t.i not in exclude)
+    if toks and not any(t.text in ('"', "''", "``") for t in verb.doc):  # a quotation ends where its marks do
+        end = max(t.i for t in toks)
+        for c in verb.children:
+            if c.i > end and c.i not in exclude and _trails(c):
+                # "reported its smallest profit in 17 years because of ...": the parser hangs what qualifies the
+                # statement on its verb
+                toks.extend(t for t in c.subtree if t.i not in exclude)
     if toks:
         end = max(t.i for t in toks)
         for c in verb.children:
@@ -1068,18 +1094,18 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
         st: Statement | None = None
         if sp is not None:
             text = quote_text(article, sp)
-            # the latest direct statement, past any that its own frame reports beside it ('"...," Ms. Hughes
-            # said, pointing out where the store used to be. "...")
-            k = len(out) - 1
-            while k >= 0 and out[k].quote.kind != "direct" and out[k].source_at is not None:
-                if k + 1 < len(out) or k < 1:
-                    break
-                prev = out[k - 1]
-                beside = prev.quote.kind == "direct" and out[k].quote.sentence == prev.content_at[-1].sentence
-                if out[k].source_at != prev.source_at and not beside:
-                    break  # '"...," said Dahl, who wrote about it. "..."': the relative clause reports beside it
-                k -= 1
-            last = out[k] if k >= 0 else None
+            # the latest direct statement, past any that its own frame or sentence reports beside it ('"...,"
+            # Ms. Hughes said, pointing out where the store used to be. "..."', '"...," said Dahl, who wrote ...')
+            j = len(out) - 1
+            while j >= 0 and out[j].quote.kind != "direct":
+                j -= 1
+            beside = j >= 0 and all(
+                x.source_at is not None
+                and (x.source_at == out[j].source_at
+                     or x.quote.sentence in (out[j].content_at[-1].sentence, (out[j].source_at or (-1,))[0]))
+                for x in out[j + 1 :]
+            )
+            last = out[j] if beside else out[-1] if out else None
             end = last.content_at[-1].sentence if last is not None else -1
             # '"...," Viguerie tells the paper. | "He is what we waited for."': a paragraph that is only a quote
             # with no frame goes on with the quote that closed the paragraph before it
@@ -1159,7 +1185,9 @@ def _article_statements(article: Article, docs: list[Doc], entities: Any | None)
 # Text that ends on a word that needs what follows ("stood ready to work with"): cut mid-phrase. Most
 # prepositions are left out: English strands them ("everything we asked for", "proud of").
 _DANGLING = re.compile(
-    r"\b(with|to|the|a|an|and|or|but|their|its|our|my|your)"
+    # "does not need to," leaves out a verb the reader already has: not cut off
+    r"\b(with|(?<!need )(?<!needs )(?<!want )(?<!wants )(?<!have )(?<!has )(?<!had )(?<!ought )(?<!going )to|"
+    r"the|a|an|and|or|but|their|its|our|my|your)"
     r"[\s\u2026,;:\"']*$",
     re.I,
 )
