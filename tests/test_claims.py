@@ -387,3 +387,13 @@ def test_questioning_an_approach_disputes_no_claim():
     q = Quote(None, "X", "the agency's approach that, in his view, limits the rocket to crew launches", "reported",
               "questioned", "a", 0)
     assert denial_relation(q, nlp.english()(sentence)) is None
+
+
+def test_a_bare_denial_answers_only_a_claim_that_names_or_accuses() -> None:
+    from newsweave.claims import _answers
+
+    fire = "The fire destroyed a large section of the warehouse and crews are still on the scene."
+    assert not _answers("arson", fire)  # "A man has denied arson following a fire at a warehouse"
+    assert _answers("arson", "Police have charged a man with starting the warehouse fire.")
+    assert _answers("arson", "The warehouse fire was arson, the fire service said.")
+    assert _answers("that the company used cheaper steel in the deck", fire)  # long enough to compare alone

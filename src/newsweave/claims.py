@@ -330,6 +330,16 @@ _POINTING = {"it", "that", "this", "these", "those", "them", "such"}
 _DEFINITE = {"the", "these", "those", "this", "that", "such"}
 # Nouns that name an accusation: the accused is whoever denies it ("Assange denies the accusation").
 _ACCUSATION = re.compile(r"^(accusation|allegation|charge|claim)s?$", re.I)
+_ACCUSING = re.compile(r"\b(charg|accus|arrest|suspect|blam|alleg|convict|indict)\w*", re.I)
+
+
+def _answers(denied: str, claim: str) -> bool:
+    """Whether a denial too short to compare alone ("denied arson") can answer a claim: only one that names
+    what it denies or accuses someone, not one its sentence's setting matched ("a fire at a supermarket")."""
+    words = re.findall(r"[a-z]{4,}", denied.lower())
+    if len(denied.split()) >= 4 or not words:
+        return True
+    return bool(_ACCUSING.search(claim)) or any(w[:5] in claim.lower() for w in words)
 
 
 def _points_back(tok: Token) -> bool:
@@ -835,7 +845,7 @@ def _attach_disputes(
             joint = np.mean([all_scores[m] for m in group], axis=0)
             joint[np.min([all_scores[m] for m in group], axis=0) <= -1.0] = -1.0  # nobody disputes their own
             k = int(np.argmax(joint))
-            if scores[k] < SIM_DISPUTE:
+            if scores[k] < SIM_DISPUTE or not _answers(denied[n], claims[k][0].text):
                 continue
         key = (q.article, q.sentence, claims[k][0].id)
         if key in seen:

@@ -339,13 +339,16 @@ _OCCASIONS = {"interview", "interviews", "statement", "statements", "speech", "s
               "remarks", "meeting", "briefing", "show", "program", "podcast", "video", "op-ed", "message", "campaign"}
 
 
+_WHEN_WHERE = {"during", "at", "after", "before", "on", "following", "amid", "since", "until", "within", "throughout"}
+
+
 def _trails(child: Token) -> bool:
     """Whether a word the parser hung on a cue verb after its content qualifies what was said ("in 17 years",
     "because of the weak oil price"), not when, where or how it was said ("on Tuesday", "in an interview")."""
     if child.dep_ == "prep":
         obj = next((d for d in child.children if d.dep_ == "pobj"), None)
         return obj is not None and obj.ent_type_ not in ("DATE", "TIME", "GPE", "FAC", "LOC") \
-            and obj.lower_ not in _OCCASIONS and child.lower_ not in ("during", "at", "after", "before", "on")
+            and obj.lower_ not in _OCCASIONS and child.lower_ not in _WHEN_WHERE
     if child.dep_ == "advcl":
         marks = {d.lower_ for d in child.children if d.dep_ == "mark"}
         return bool(marks & {"because", "while", "although", "though", "if", "unless", "whereas"})
