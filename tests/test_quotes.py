@@ -640,3 +640,12 @@ def test_what_qualifies_a_statement_stays_with_it_but_not_where_it_was_said() ->
     got = {(st.quote.speaker_name, st.quote.text) for st in extract_statements([art])}
     assert any(t.endswith("because of the weak tourist season") for _, t in got), got
     assert ("The port authority", "a small loss") in got, got
+
+
+def test_a_dateline_is_not_part_of_the_speaker_name() -> None:
+    art = _article(
+        "Harbour moon\n\n"
+        "MARISPORT, Valdoria (HarbourNews) - NASA scientists using a telescope atop Mount Vel have confirmed the "
+        "presence of oil on the surface of the bay.\n")
+    names = [st.quote.speaker_name for st in extract_statements([art])]
+    assert names and all(not n.startswith("MARISPORT") for n in names), names

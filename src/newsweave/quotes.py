@@ -693,6 +693,9 @@ def _name_span(tok: Token) -> Span:
             and c.right_edge.i == left - 1
         ):
             left = c.left_edge.i
+    dateline = _dateline_end(doc)
+    if left <= dateline < tok.i:  # "HONOLULU, Hawaii (KHNL) - NASA scientists said": the dateline is no name
+        left = dateline + 1
     right = tok.i + 1
     for c in tok.rights:
         if c.dep_ in ("compound", "flat") and c.i == right:
