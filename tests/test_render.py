@@ -23,7 +23,7 @@ from newsweave.model import (
     SummarySentence,
     TimelineEntry,
 )
-from newsweave.render import disputes, entity_groups, safe_url, speakers, to_html, to_markdown
+from newsweave.render import collapse_repeats, disputes, entity_groups, safe_url, speakers, to_html, to_markdown
 
 HOSTILE = '<script>alert(1)</script>'
 ATTR = '" onmouseover="alert(2)" x="'
@@ -302,3 +302,14 @@ def test_plain_and_from_plain_round_trip_a_story_brief() -> None:
     data = plain(sb)
     assert data == brief_json.orjson.loads(brief_json.orjson.dumps(asdict(sb)))
     assert from_plain(StoryBrief, data) == sb
+
+
+def test_two_statements_of_one_sentence_do_not_cite_it_as_their_own_also() -> None:
+    def origin(article: str, sentence: int) -> tuple[str, int]:
+        return (article, sentence)
+
+    items = [{"article": "a", "sentence": 4, "text": "both sides wanted to keep lines open"},
+             {"article": "a", "sentence": 4, "text": "both sides wanted to keep lines open"},
+             {"article": "b", "sentence": 2, "text": "both sides wanted to keep lines open"}]
+    out = collapse_repeats(items, origin)
+    assert len(out) == 1 and out[0]["also"] == [{"article": "b", "sentence": 2}], out

@@ -96,7 +96,8 @@ def collapse_repeats(items: list[dict[str, Any]], origin: Origin) -> list[dict[s
             first = {**item, "also": []}
             out.append(first)
         elif root == (item["article"], item["sentence"]) == origin(first["article"], first["sentence"]):
-            first["also"].append({"article": first["article"], "sentence": first["sentence"]})
+            if (first["article"], first["sentence"]) != root:  # not two statements of the one sentence
+                first["also"].append({"article": first["article"], "sentence": first["sentence"]})
             first.update({**item, "also": first["also"]})
         else:
             cite = {"article": item["article"], "sentence": item["sentence"]}
