@@ -550,12 +550,18 @@ def test_a_source_that_names_no_one_is_not_shown_as_a_speaker() -> None:
     assert "ines dahl" in names and not names & {"others", "his", "some"}
 
 
+def _said(art: Article, listed_only: bool = False) -> set[tuple[str, str, str]]:
+    """(speaker, text, kind) of each statement of one article."""
+    return {(st.quote.speaker_name, st.quote.text, st.quote.kind) for st in extract_statements([art])
+            if st.listed or not listed_only}
+
+
 def test_a_naming_verb_reports_its_object_with_what_it_is_called() -> None:
     art = _article(
         "Harbour toll plan\n\n"
         "Councillor Tom Reyes called the toll plan a fantasy.\n\n"
         'Mayor Lena Ortiz called the new deck "a triumph of engineering" at the opening.\n')
-    got = {(st.quote.speaker_name, st.quote.text, st.quote.kind) for st in extract_statements([art]) if st.listed}
+    got = _said(art, listed_only=True)
     assert ("Tom Reyes", "the toll plan a fantasy", "reported") in got, got
     assert any(n == "Lena Ortiz" and t.startswith('the new deck "a triumph') for n, t, _ in got), got
 
@@ -609,7 +615,7 @@ def test_an_adverbial_before_a_quote_leads_into_it_and_but_goes_on_with_what_was
         "Harbour toll\n\n"
         'As for the new toll plan, "I kind of write it off," Pike said. "He is more of a moderate than his words."\n\n'
         "Dahl said the plan looked fair, but the council would still have to vote on it.\n")
-    got = {(st.quote.speaker_name, st.quote.text, st.quote.kind) for st in extract_statements([art])}
+    got = _said(art)
     assert ("Pike", "I kind of write it off \u2026 He is more of a moderate than his words.", "direct") in got, got
     assert any(n == "Dahl" and t.endswith("would still have to vote on it") for n, t, _ in got), got
 
