@@ -85,7 +85,8 @@ class Mention:
 
 @lru_cache(maxsize=65536)
 def _fold(s: str) -> str:
-    s = unicodedata.normalize("NFKD", s.replace("\u2019", "'"))
+    # Case folding first: some letters fold to a base plus a combining mark (Greek iota subscript).
+    s = unicodedata.normalize("NFKD", s.replace("\u2019", "'").casefold())
     return "".join(c for c in s if not unicodedata.combining(c)).casefold()
 
 
