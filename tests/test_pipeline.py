@@ -231,3 +231,76 @@ def test_a_brief_stopped_while_written_leaves_the_previous_one_whole(tmp_path: P
         api.write_brief(changed, out)
     assert (out / "brief.html").read_bytes() == before["brief.html"]  # the old report, whole
     json.loads((out / "brief.json").read_text())
+
+
+def test_a_big_batch_is_parsed_by_two_processes_with_the_same_parses() -> None:
+    import subprocess
+    import sys
+    import textwrap
+
+    # In a fresh process: this one may run threads other tests left, and then (rightly) does not fork.
+    script = textwrap.dedent("""
+        import threading
+        from newsweave import nlp
+        sentences = [f"Inspector {name} said the pier at Veltmoor would close on {day}." for name in
+                     ("Aalto", "Brandt", "Carvalho", "Dahl", "Ek") for day in ("Monday", "Friday", "May 3")]
+        nlp._TWO_PROCESSES_FROM = 10
+        assert nlp._processes(len(sentences)) == 2 and nlp._processes(9) == 1
+        two = nlp.parse_sentences(sentences)
+        one = list(nlp.english().pipe(sentences))
+        def rows(doc):
+            return [(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in doc]
+        assert [rows(d) for d in two] == [rows(d) for d in one]
+        stop = threading.Event()
+        beside = threading.Thread(target=stop.wait)  # a thread beside it, as the web app's server runs
+        beside.start()
+        assert nlp._processes(len(sentences)) == 1
+        stop.set()
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_stories_are_analysed_after_their_sentences_are_parsed_in_batches(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsweave import nlp
+
+    calls: list[int] = []
+    real = nlp.parse_sentences
+    monkeypatch.setattr(nlp, "parse_sentences", lambda s, *a, **k: calls.append(len(s)) or real(s, *a, **k))
+    monkeypatch.setattr(pipeline, "_PARSE_AHEAD", 1)  # one story per batch
+    other = RawDoc(source="fire.txt", outlet="Lakeside Post", published="2023-05-20",
+                   text="A fire destroyed the old mill in Orsa on Saturday. Firefighter Jonas Ek said nobody was "
+                        "hurt. The mill had been empty for ten years.")
+    with _workspace(tmp_path, other) as ws:
+        articles = {a.id: a for a in ws.articles()}
+        stories = pipeline.stories_stage.assign_stories(ws, list(articles.values()))
+        jobs = [(s, [articles[a] for a in s.articles], []) for s in stories]
+        calls.clear()
+        order = []
+        for batch in pipeline._parsed_batches(jobs, Options()):
+            order.append((batch, list(calls)))  # what was parsed before the batch's stories are analysed
+            calls.clear()
+    assert len(jobs) > 1 and [b for b, _ in order] == [[k] for k in range(len(jobs))]
+    for (_, parsed), (_, story_articles, _) in zip(order, jobs, strict=True):
+        assert parsed == [sum(len(a.sentences) for a in story_articles if pipeline.analysed(a))]
+
+
+def test_sentence_parses_are_kept_in_the_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsweave import nlp
+
+    with _workspace(tmp_path) as ws:
+        first = to_dict(pipeline.run(ws))
+        assert ws.conn.execute("SELECT COUNT(*) FROM parses").fetchone()[0] > 0
+        ws.conn.execute("DELETE FROM story_analysis")  # analyse again, in a process that has never parsed
+        monkeypatch.setattr(nlp, "_CACHE", type(nlp._CACHE)())
+        parsed: list[str] = []
+        model = nlp.english()
+        pipe = model.pipe
+        monkeypatch.setattr(model, "pipe", lambda texts, **kw: pipe(parsed.extend(texts) or texts, **kw))
+        second = to_dict(pipeline.run(ws))
+    assert parsed == []  # every sentence's parse came from the workspace
+    for doc in (first, second):
+        doc.pop("generated_at")
+    assert json.dumps(first) == json.dumps(second)

@@ -448,33 +448,27 @@ def _pieces(sentence: str) -> list[str]:
     return [p for p in _CJK_STOP.split(sentence) if p.strip()] or [sentence]
 
 
-def _embed(texts: list[str], multilingual: bool, known: dict[str, np.ndarray] | None = None) -> np.ndarray | None:
-    """Unit vectors of `texts`, or None when the model needed is not installed. Texts in `known` (vectors
-    of this run's earlier call) are not embedded again: the multilingual model keeps no cache of its own."""
+def _embed(texts: list[str], multilingual: bool) -> np.ndarray | None:
+    """Unit vectors of `texts`, or None when the model needed is not installed (each model embeds a text
+    once per run: the leads `_leads_meet` read are not embedded again for the full alignment)."""
     from . import embed
 
     model = embed.multilingual() if multilingual else embed.english()
     if model is None:
         return None
-    known = known or {}
-    todo = [t for t in texts if t not in known]
     # In slices, so that the model's own text cache is pruned between them; float16 halves the vectors kept
     # for the alignment, far below the cosine thresholds' precision.
-    fresh = np.concatenate([model.encode(todo[k: k + 10_000]) for k in range(0, len(todo), 10_000)]
-                           or [np.zeros((0, model.dim), dtype=np.float32)]).astype(np.float16)
-    if not known:
-        return fresh
-    made = dict(zip(todo, fresh, strict=True))
-    return np.stack([known[t] if t in known else made[t] for t in texts]) if texts else fresh
+    return np.concatenate([model.encode(texts[k: k + 10_000]) for k in range(0, len(texts), 10_000)]
+                          or [np.zeros((0, model.dim), dtype=np.float32)]).astype(np.float16)
 
 
 def _leads_meet(pairs: Iterable[tuple[int, int]], articles: list[Article],
-                docs: list[_Doc | None]) -> tuple[set[tuple[int, int]], dict[str, np.ndarray]] | None:
+                docs: list[_Doc | None]) -> set[tuple[int, int]] | None:
     """The translation candidates whose leads meet: some sentence among the first LEAD_SENTENCES of one
     (with words of its own) has a counterpart at ML_SIM among the other's. A translation renders its
     original's lead, so the others are settled without embedding the rest of their sentences (on the AEB
     pages none of 46 candidate pairs was a translation, and embedding all their sentences with the
-    multilingual model took 50 s). Also the lead vectors, for the full alignment. None without the model."""
+    multilingual model took 50 s). None without the model."""
     pairs = list(pairs)
     rows: dict[int, list[int]] = {}
     texts: dict[str, int] = {}
@@ -486,9 +480,8 @@ def _leads_meet(pairs: Iterable[tuple[int, int]], articles: list[Article],
     if vecs is None:
         return None
     vecs32 = vecs.astype(np.float32)
-    meet = {(i, j) for i, j in pairs
+    return {(i, j) for i, j in pairs
             if rows[i] and rows[j] and float((vecs32[rows[i]] @ vecs32[rows[j]].T).max()) >= ML_SIM}
-    return meet, dict(zip(texts, vecs, strict=True))
 
 
 def _verdict_verbatim(a: _Doc, b: _Doc, stock: frozenset[int], names: np.ndarray) -> dict[str, Any] | None:
@@ -787,11 +780,9 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
                     remember(i, j, None)  # settled without embeddings: too few sentences worded alike
                     continue
             todo[kind][(i, j)] = pre
-    known: dict[str, np.ndarray] = {}
     if todo["translation"]:
-        leads = _leads_meet(todo["translation"], articles, docs)
-        if leads is not None:
-            meet, known = leads
+        meet = _leads_meet(todo["translation"], articles, docs)
+        if meet is not None:
             for i, j in todo["translation"]:
                 if (i, j) not in meet:
                     remember(i, j, None)
@@ -812,7 +803,7 @@ def find_copies(articles: list[Article], workspace: Workspace | None = None) -> 
             sentence_rows[k] = ([s for s, _ in pieces], [row_of.setdefault(p, len(row_of)) for _, p in pieces])
         del needed
         multilingual = kind == "translation" or any(articles[k].language != "en" for k in sentence_rows)
-        vecs = _embed(list(row_of), multilingual, known if kind == "translation" else None) if row_of \
+        vecs = _embed(list(row_of), multilingual) if row_of \
             else np.zeros((0, 1), dtype=np.float16)
         del row_of
         if vecs is None:  # no multilingual model installed: translations cannot be checked

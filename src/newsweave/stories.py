@@ -877,18 +877,11 @@ def _agglomerate(feats: _Features, config: Config) -> list[list[int]]:
 _LABELS = 8  # English articles per story compared with an article in another language
 _ANCHOR_WEIGHT = 0.2
 _MIN_ANCHOR_SHARE, _SURE_TITLE = 0.08, 0.91
-_E5_CACHE: dict[str, np.ndarray] = {}
 
 
 def _e5(model: object, texts: list[str]) -> np.ndarray:
-    """Multilingual vectors of labels, each embedded once per process (e5 is slow; labels recur per batch)."""
-    todo = list(dict.fromkeys(t for t in texts if t not in _E5_CACHE))
-    if len(_E5_CACHE) + len(todo) > 50_000:
-        _E5_CACHE.clear()
-        todo = list(dict.fromkeys(texts))
-    if todo:
-        _E5_CACHE.update(zip(todo, model.encode(todo), strict=True))  # type: ignore[attr-defined]
-    return np.stack([_E5_CACHE[t] for t in texts]) if texts else np.zeros((0, 384), dtype=np.float32)
+    """Multilingual vectors of labels (the model embeds each once per run; labels recur per batch)."""
+    return model.encode(texts) if texts else np.zeros((0, 384), dtype=np.float32)  # type: ignore[attr-defined]
 
 
 def _other_languages_only() -> bool:

@@ -100,6 +100,12 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vec BLOB NOT NULL,
     PRIMARY KEY (key, model)
 );
+CREATE TABLE IF NOT EXISTS parses (
+    key TEXT NOT NULL,
+    model TEXT NOT NULL,
+    doc BLOB NOT NULL,
+    PRIMARY KEY (key, model)
+);
 CREATE TABLE IF NOT EXISTS story_analysis (
     story_id TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
@@ -346,6 +352,20 @@ class Workspace:
         with self.transaction() as c:
             c.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
                           [(k, model, np.asarray(v, dtype=np.float16).tobytes()) for k, v in items.items()])
+
+    def parses(self, keys: list[str], model: str) -> dict[str, bytes]:
+        """Stored sentence parses (serialized spaCy Docs) of `model` for the text hashes `keys` that have one."""
+        out = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start: start + 500]
+            q = f"SELECT key, doc FROM parses WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            out.update(self.conn.execute(q, [model, *chunk]))
+        return out
+
+    def put_parses(self, items: dict[str, bytes], model: str) -> None:
+        """Keep sentence parses across runs: a later run reads a stored sentence's parse instead of parsing it."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR IGNORE INTO parses VALUES (?, ?, ?)", [(k, model, v) for k, v in items.items()])
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
