@@ -511,6 +511,27 @@ def _within(sentence: str, quote: str) -> bool:
     return len(words) > 10 and words in quote
 
 
+def _readings(doc: Doc, read: dict[int, tuple[bool, list[str]]]) -> tuple[bool, list[str]]:
+    """Whether a sentence can assert a proposition, and the clauses its report nouns carry; read once per
+    parse (`read`, by Doc identity): the copies of a wire story share their sentences' parses."""
+    if id(doc) not in read:
+        asserts = len(doc) >= 6 and not _non_answer(doc) and any(t.pos_ in ("VERB", "AUX") for t in doc)
+        clauses = []
+        for tok in doc:
+            if tok.lower_ in _REPORT_NOUNS:
+                for c in tok.children:
+                    # a clause with its own subject ("reports that Russia asked ..."), not a participle
+                    # that describes the reports ("reports, published by Valdorian media on Sunday")
+                    if (
+                        c.dep_ in ("acl", "ccomp")
+                        and sum(1 for _ in c.subtree) >= 5
+                        and any(g.dep_ in ("nsubj", "nsubjpass", "expl") for g in c.children)
+                    ):
+                        clauses.append(re.sub(r"^that\s+", "", doc[c.left_edge.i : c.right_edge.i + 1].text))
+        read[id(doc)] = (asserts, clauses)
+    return read[id(doc)]
+
+
 def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[str, int]]) -> list[_Cand]:
     from . import nlp
 
@@ -526,6 +547,7 @@ def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[st
               for s in range(q.sentence + 1, len(by_article[q.article].sentences))
               if _within(by_article[q.article].sentences[s], q.text)}
     cands: list[_Cand] = []
+    read: dict[int, tuple[bool, list[str]]] = {}
     for a in articles:
         for s, doc in enumerate(parses[a.id]):
             if (a.id, s) in skip or (a.id, s) in quoted:
@@ -539,24 +561,14 @@ def _candidates(articles: list[Article], quotes: list[Quote], skip: set[tuple[st
             # articles, and a speaker only when the text says so ("Reuters reported ...")
             names = [q.speaker_name for q in reported]
             ids = [q.speaker for q in reported if q.speaker]
-            if len(doc) >= 6 and not _non_answer(doc) and any(t.pos_ in ("VERB", "AUX") for t in doc):
+            asserts, clauses = _readings(doc, read)
+            if asserts:
                 # a dateline or timestamp ("Thu, 10 Nov 2011 02:45 PM") asserts nothing
                 cands.append(_Cand(a.id, s, a.sentences[s], names, ids, bool(reported)))
             for q in reported:
                 if len(q.text.split()) >= 5:
                     cands.append(_Cand(a.id, s, q.text, [q.speaker_name], [q.speaker] if q.speaker else [], True))
-            for tok in doc:
-                if tok.lower_ in _REPORT_NOUNS:
-                    for c in tok.children:
-                        # a clause with its own subject ("reports that Russia asked ..."), not a participle
-                        # that describes the reports ("reports, published by Valdorian media on Sunday")
-                        if (
-                            c.dep_ in ("acl", "ccomp")
-                            and sum(1 for _ in c.subtree) >= 5
-                            and any(g.dep_ in ("nsubj", "nsubjpass", "expl") for g in c.children)
-                        ):
-                            sub = doc[c.left_edge.i : c.right_edge.i + 1].text
-                            cands.append(_Cand(a.id, s, re.sub(r"^that\s+", "", sub), names, ids, True))
+            cands += [_Cand(a.id, s, sub, names, ids, True) for sub in clauses]
     return cands
 
 

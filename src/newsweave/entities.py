@@ -414,15 +414,22 @@ def _recall_known_names(articles: list[Article], docs: dict[str, list[Doc]],
     model = model or nlp.english()  # the names are tokenised as the articles' own model does
     matcher = PhraseMatcher(model.vocab)
     matcher.add("NAME", list(model.tokenizer.pipe(sorted(fulls))))
+    found: dict[int, list[Span]] = {}  # by Doc identity: the copies of a wire story share their parses
+
+    def names_in(doc: Doc) -> list[Span]:
+        if id(doc) not in found:
+            spans = [doc[s:e] for _, s, e in matcher(doc)]
+            spans += [doc[t.i:t.i + 1] for t in doc if t.text in surnames and _surname_use(t)]
+            found[id(doc)] = sorted(spans, key=lambda sp: sp.start - len(sp) / 100)
+        return found[id(doc)]
+
     for a in articles:
         raws = raws_by_article[a.id]
         covered: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for r in raws:
             covered[r.mention.sentence].append((r.mention.start, r.mention.end))
         for si, doc in enumerate(docs[a.id]):
-            spans = [doc[s:e] for _, s, e in matcher(doc)]
-            spans += [doc[t.i:t.i + 1] for t in doc if t.text in surnames and _surname_use(t)]
-            for span in sorted(spans, key=lambda sp: sp.start - len(sp) / 100):
+            for span in names_in(doc):
                 if any(span.start_char < e and s < span.end_char for s, e in covered[si]):
                     continue
                 if len(span) == 1 and span[0].ent_type_ not in ("", "PERSON"):

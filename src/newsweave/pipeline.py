@@ -358,9 +358,11 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
         step("analysis", done, len(stories))
 
     jobs = [(stories[i], [by_id[a] for a in stories[i].articles if a in by_id], relations[i]) for i in todo]
-    if options.scheduler or options.workers:
-        for k, analysis in scale.analyse_stories(jobs, options, options.workers or 1, workspace):
-            finished(todo[k], analysis)
+    if (options.scheduler or options.workers) and jobs:
+        with scale.client_for(options.scheduler, options.workers or 1) as client:
+            scale.ready(client)
+            for k, analysis in scale.analyse_stories(jobs, options, client, workspace):
+                finished(todo[k], analysis)
     else:
         for batch in _parsed_batches(jobs, options):
             for k in batch:

@@ -87,24 +87,36 @@ def _known_vectors(workspace: Workspace | None, articles: list[Article]) -> dict
     return {k: v.astype(np.float16) for k, v in found.items()}
 
 
+def _load_models() -> None:
+    """Load a worker's models (spaCy, MiniLM's session) before its first task, all workers at once."""
+    os.environ.setdefault("NEWSWEAVE_THREADS", "1")
+    from . import nlp
+
+    nlp.english()
+    embed.english().encode(["warm"])
+
+
+def ready(client: Client) -> None:
+    """Every worker of `client` with its models loaded."""
+    client.run(_load_models)
+
+
 def analyse_stories(jobs: list[tuple[Story, list[Article], list[CopyRelation]]], options: Options,
-                    workers: int, workspace: Workspace | None = None) -> Iterator[tuple[int, Analysis]]:
+                    client: Client, workspace: Workspace | None = None) -> Iterator[tuple[int, Analysis]]:
     """(job index, analysis) for each (story, articles, copy relations touching them) job, in the order they
-    finish, on the cluster at `options.scheduler` or on `workers` local processes. Vectors the tasks computed
-    go into `workspace`."""
+    finish, on the workers of `client`. Vectors the tasks computed go into `workspace`."""
     from distributed import as_completed
 
     if not jobs:
         return
-    with client_for(options.scheduler, workers) as client:
-        order = sorted(range(len(jobs)), key=lambda k: -sum(len(a.sentences) for a in jobs[k][1]))
-        futures = {}
-        for k in order:
-            story, articles, relations = jobs[k]
-            known = _known_vectors(workspace, articles)
-            futures[client.submit(_analyse, story, articles, relations, options, known, pure=False)] = k
-        for future in as_completed(futures):
-            analysis, fresh = future.result()
-            if fresh and workspace is not None:
-                workspace.put_vectors(fresh, embed.MiniLM.name)
-            yield futures[future], analysis
+    order = sorted(range(len(jobs)), key=lambda k: -sum(len(a.sentences) for a in jobs[k][1]))
+    futures = {}
+    for k in order:
+        story, articles, relations = jobs[k]
+        known = _known_vectors(workspace, articles)
+        futures[client.submit(_analyse, story, articles, relations, options, known, pure=False)] = k
+    for future in as_completed(futures):
+        analysis, fresh = future.result()
+        if fresh and workspace is not None:
+            workspace.put_vectors(fresh, embed.MiniLM.name)
+        yield futures[future], analysis

@@ -105,6 +105,17 @@ def sentence_quality(text: str, article: Article, is_copy: bool) -> float:
     Hand-written: no library scores "reads well out of context"; these are the failure modes seen in
     scraped and machine-translated news (fragments, cut quotes, dangling pronouns, first person).
     """
+    return _wording_quality(text) * _source_quality(article, is_copy)
+
+
+def _source_quality(article: Article, is_copy: bool) -> float:
+    """The part of `sentence_quality` that reads the article: garbled names and machine translation make
+    each sentence worse (twice worse with both), and so does being a copy."""
+    return 0.7 ** sum(f in article.flags for f in _GARBLED) * (0.9 if is_copy else 1.0)
+
+
+def _wording_quality(text: str) -> float:
+    """The part of `sentence_quality` that reads the sentence alone."""
     q = 1.0
     n = words_of(text)
     stripped = text.lstrip("\"'\u201c\u2018(")
@@ -124,9 +135,6 @@ def sentence_quality(text: str, article: Article, is_copy: bool) -> float:
         q *= 0.75
     if _FIRST_PERSON.search(re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]", "", text)):
         q *= 0.6
-    q *= 0.7 ** sum(f in article.flags for f in _GARBLED)  # garbled names and machine translation: twice worse
-    if is_copy:
-        q *= 0.9
     return q
 
 
@@ -208,9 +216,12 @@ def candidates(articles: list[Article], copies: list[CopyRelation],
     articles = [a for a in articles if readable(a)]
     groups = copy_groups(articles, copies)
     copied = {c.article for c in copies}
-    cands = [Candidate(a, i, groups[a.id], sentence_quality(s, a, a.id in copied), np.zeros(0), a.id in copied,
-                       (a.id, i) in garbled)
-             for a in articles for i, s in enumerate(a.sentences) if chrome_reason(s) is None]
+    # Chrome and wording read once per distinct sentence: the copies of a wire story repeat them.
+    chrome = {s: chrome_reason(s) is not None for s in dict.fromkeys(s for a in articles for s in a.sentences)}
+    wording = {s: _wording_quality(s) for s, is_chrome in chrome.items() if not is_chrome}
+    cands = [Candidate(a, i, groups[a.id], wording[s] * _source_quality(a, a.id in copied), np.zeros(0),
+                       a.id in copied, (a.id, i) in garbled)
+             for a in articles for i, s in enumerate(a.sentences) if not chrome[s]]
     if not cands:
         return []
     vecs = embed.english().encode([c.text for c in cands])
@@ -298,15 +309,17 @@ def _carried_claims(cands: list[Candidate], claims: list[Claim]) -> dict[int, li
             if c not in here:
                 here.append(c)
     disputing = {(d.article, d.sentence) for c in claims for d in c.disputes}
+    # Every candidate against every claim at once: its wording, and the closest of the sentences it cites.
+    vecs = np.stack([c.vec for c in cands])
+    says = (vecs @ claim_vecs.T >= ASSERTS_CLAIM) | np.stack([(vecs @ cv.T).max(1) >= RESTATES
+                                                               for cv in cited_vecs], axis=1)
     out: dict[int, list[Claim]] = {}
     for k, cand in enumerate(cands):
         key = (cand.article.id, cand.index)
         if key in disputing:
             continue
         hits = list(cited.get(key, []))
-        close = claim_vecs @ cand.vec
-        hits += [c for c, s, cv in zip(claims, close, cited_vecs, strict=True)
-                 if (s >= ASSERTS_CLAIM or float(np.max(cv @ cand.vec)) >= RESTATES) and c not in hits]
+        hits += [claims[j] for j in np.flatnonzero(says[k]) if claims[j] not in hits]
         if hits:
             out[k] = hits
     return out
@@ -468,13 +481,17 @@ def key_facts(
     asserts = _asserted_claims(cands, claims)
     disputing = {(d.article, d.sentence) for c in claims for d in c.disputes}
     in_summary = {(c.article, c.sentence) for s in summary for c in s.citations}
+    # Each fact's sources are counted over the copy relations of its own articles, not all of the story's.
+    relations_of: dict[str, list[CopyRelation]] = {}
+    for r in copies:
+        relations_of.setdefault(r.article, []).append(r)
     scored = []
     for k, c in enumerate(cands):
         if k in asserts or c.quality < 0.5 or any(
                 (x.article, x.sentence) in disputing for x in [c.citation, *c.support]):
             continue  # a denial told in other words by another article is still the Disputed section's
         ids = [c.article.id] + [x.article for x in c.support]
-        n = independent_sources(ids, copies)
+        n = independent_sources(ids, [r for a in dict.fromkeys(ids) for r in relations_of.get(a, ())])
         scored.append((n, c.relevance, k, ids))
     scored.sort(key=lambda t: (-t[0], -t[1]))
     facts: list[KeyFact] = []
