@@ -304,3 +304,26 @@ def test_sentence_parses_are_kept_in_the_workspace(tmp_path: Path, monkeypatch: 
     for doc in (first, second):
         doc.pop("generated_at")
     assert json.dumps(first) == json.dumps(second)
+
+
+def test_a_runs_stores_belong_to_its_thread(tmp_path: Path) -> None:
+    import threading
+
+    from newsweave import embed, nlp
+
+    inside, finish = threading.Event(), threading.Event()
+
+    def run() -> None:
+        with Workspace(tmp_path / "ws") as ws, nlp.stored_in(ws), embed.stored_in(ws):
+            inside.set()
+            finish.wait(10)
+
+    other = threading.Thread(target=run)
+    other.start()
+    try:
+        assert inside.wait(10)
+        # a run in this thread (another web app's) would use its own workspace, never the other thread's
+        assert nlp._STORES.stack == [] and embed._RUN_STORES.stack == []
+    finally:
+        finish.set()
+        other.join()

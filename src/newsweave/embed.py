@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -47,17 +48,24 @@ class VectorStore(Protocol):
     def put_vectors(self, items: dict[str, np.ndarray], model: str) -> None: ...
 
 
-_RUN_STORES: list[VectorStore] = []
+class _RunStores(threading.local):
+    """The stores of the runs in progress, per thread (a workspace's connection belongs to its thread)."""
+
+    def __init__(self) -> None:
+        self.stack: list[VectorStore] = []
+
+
+_RUN_STORES = _RunStores()
 
 
 @contextmanager
 def stored_in(store: VectorStore) -> Iterator[None]:
     """Within the block (a pipeline run), every model's vectors are read from and kept in `store`."""
-    _RUN_STORES.append(store)
+    _RUN_STORES.stack.append(store)
     try:
         yield
     finally:
-        _RUN_STORES.remove(store)
+        _RUN_STORES.stack.remove(store)
 
 
 class _Embedder:
@@ -77,7 +85,7 @@ class _Embedder:
         raise NotImplementedError
 
     def _active_store(self) -> VectorStore | None:
-        store = self.store if self.store is not None else (_RUN_STORES[-1] if _RUN_STORES else None)
+        store = self.store if self.store is not None else (_RUN_STORES.stack[-1] if _RUN_STORES.stack else None)
         if store is not self._seen:
             self._seen, self._in_store = store, set()
         return store

@@ -110,7 +110,15 @@ class _Kept:
         self.pending = {}
 
 
-_STORES: list[_Kept] = []
+class _Stores(threading.local):
+    """The stores of the runs in progress, per thread: two runs in two threads (two web apps in one
+    process) each use their own workspace, whose connection belongs to its thread."""
+
+    def __init__(self) -> None:
+        self.stack: list[_Kept] = []
+
+
+_STORES = _Stores()
 _WRITE_EVERY = 5000  # parses held before they are written
 
 
@@ -119,11 +127,11 @@ def stored_in(store: ParseStore) -> Iterator[None]:
     """Within the block, parses are read from and kept in `store` (the pipeline's workspace for a run): a
     sentence parsed by an earlier run is read back (~1,800 sentences/s) instead of parsed (~230/s)."""
     kept = _Kept(store)
-    _STORES.append(kept)
+    _STORES.stack.append(kept)
     try:
         yield
     finally:
-        _STORES.remove(kept)
+        _STORES.stack.remove(kept)
         kept.write()
 
 
@@ -149,7 +157,7 @@ def _from_store(sentences: list[str], lang: str) -> list[str]:
     from spacy.tokens import Doc
     from srsly.msgpack import _unpackb
 
-    kept = _STORES[-1]
+    kept = _STORES.stack[-1]
     model = MODELS[lang]()
     keys = {text_key(s): s for s in sentences if (lang, s) not in kept.known}
     found = kept.store.parses(list(keys), _model_name(lang))
@@ -166,7 +174,7 @@ def _from_store(sentences: list[str], lang: str) -> list[str]:
 
 def _keep(sentences: list[str], lang: str) -> None:
     """Keep the parses of `sentences` (in the cache) in the run's store."""
-    kept = _STORES[-1]
+    kept = _STORES.stack[-1]
     pending = kept.pending.setdefault(_model_name(lang), {})
     # zlib level 1: 3.7 KB a sentence down to 1.4 KB, at ~16,000 sentences/s
     pending.update({text_key(s): zlib.compress(_CACHE[(lang, s)].to_bytes(exclude=["tensor", "user_data"]), 1)
@@ -197,7 +205,7 @@ def parse_sentences(sentences: list[str], lang: str = "en", batch_size: int = 25
         if (lang, s) in _CACHE:
             _CACHE.move_to_end((lang, s))
     # Sentences the store lacks: kept once parsed, whether parsed now or earlier in this process.
-    unstored = _from_store(sentences, lang) if _STORES else []
+    unstored = _from_store(sentences, lang) if _STORES.stack else []
     todo = list(dict.fromkeys(s for s in sentences if (lang, s) not in _CACHE))
     docs = MODELS[lang]().pipe(todo, batch_size=batch_size, n_process=_processes(len(todo)))
     for s, doc in zip(todo, docs, strict=True):
