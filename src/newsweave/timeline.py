@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -226,7 +227,14 @@ def build_timeline(articles: list[Article], copies: Iterable[CopyRelation] = ())
     are not parsed by the English model; their dates are read by their language's rules."""
     english = [a for a in articles if readable(a)]
     parses = nlp.parse(english)
-    events = [e for a in english for e in _events(a, parses[a.id])]
+    # An exact copy published the same day has the same dated events: read once (by its parses' identity).
+    read: dict[tuple[tuple[int, ...], str | None], list[TimelineEntry]] = {}
+    events = []
+    for a in english:
+        key = (tuple(map(id, parses[a.id])), a.published)
+        if key not in read:
+            read[key] = _events(a, parses[a.id])
+        events += [e if e.article == a.id else replace(e, article=a.id, also=[]) for e in read[key]]
     events += [e for a in articles if not readable(a) for e in _foreign_events(a)]
     if not events:
         return []
