@@ -327,3 +327,26 @@ def test_a_runs_stores_belong_to_its_thread(tmp_path: Path) -> None:
     finally:
         finish.set()
         other.join()
+
+
+def test_a_damaged_stored_parse_is_parsed_again_and_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsweave import nlp
+    from newsweave.embed import text_key
+
+    with _workspace(tmp_path) as ws:
+        first = to_dict(pipeline.run(ws))
+        sentences = ws.articles()[0].sentences  # read by the analysis, run again below
+        key, key2 = text_key(sentences[1]), text_key(sentences[2])
+        model, other = ws.conn.execute("SELECT model, doc FROM parses WHERE key = ?", (text_key(sentences[0]),)
+                                       ).fetchone()
+        ws.conn.execute("UPDATE parses SET doc = ? WHERE key = ?", (b"not a parse", key))
+        ws.conn.execute("UPDATE parses SET doc = ? WHERE key = ?", (other, key2))  # another sentence's parse
+        ws.conn.execute("DELETE FROM story_analysis")
+        monkeypatch.setattr(nlp, "_CACHE", type(nlp._CACHE)())
+        second = to_dict(pipeline.run(ws))
+        fixed = {k: ws.conn.execute("SELECT doc FROM parses WHERE key = ? AND model = ?", (k, model)).fetchone()[0]
+                 for k in (key, key2)}
+    assert fixed[key] != b"not a parse" and fixed[key2] != other
+    for doc in (first, second):
+        doc.pop("generated_at")
+    assert json.dumps(first) == json.dumps(second)

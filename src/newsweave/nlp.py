@@ -162,14 +162,23 @@ def _from_store(sentences: list[str], lang: str) -> list[str]:
     keys = {text_key(s): s for s in sentences if (lang, s) not in kept.known}
     found = kept.store.parses(list(keys), _model_name(lang))
     hook = _msgpack_hook()
+    unreadable = set()
     for k, blob in found.items():
         if (lang, keys[k]) not in _CACHE:
             # Doc.from_bytes, less srsly's lookup of its msgpack decoders on every call (a scan of the
             # installed packages' entry points): 6x as fast, the same Doc.
-            msg = _unpackb(zlib.decompress(blob), raw=False, use_list=True, object_hook=hook)
-            _CACHE[(lang, keys[k])] = Doc(model.vocab).from_dict(msg, exclude=["user_data"])
+            try:
+                msg = _unpackb(zlib.decompress(blob), raw=False, use_list=True, object_hook=hook)
+                doc = Doc(model.vocab).from_dict(msg, exclude=["user_data"])
+            except Exception:  # noqa: BLE001 - a damaged row of a cache: parsed again and stored over
+                unreadable.add(k)
+                continue
+            if doc.text != keys[k]:
+                unreadable.add(k)
+                continue
+            _CACHE[(lang, keys[k])] = doc
     kept.known.update((lang, s) for s in keys.values())
-    return [s for k, s in keys.items() if k not in found]
+    return [s for k, s in keys.items() if k not in found or k in unreadable]
 
 
 def _keep(sentences: list[str], lang: str) -> None:

@@ -363,9 +363,10 @@ class Workspace:
         return out
 
     def put_parses(self, items: dict[str, bytes], model: str) -> None:
-        """Keep sentence parses across runs: a later run reads a stored sentence's parse instead of parsing it."""
+        """Keep sentence parses across runs: a later run reads a stored sentence's parse instead of parsing it
+        (one the store held but could not read is replaced)."""
         with self.transaction() as c:
-            c.executemany("INSERT OR IGNORE INTO parses VALUES (?, ?, ?)", [(k, model, v) for k, v in items.items()])
+            c.executemany("INSERT OR REPLACE INTO parses VALUES (?, ?, ?)", [(k, model, v) for k, v in items.items()])
 
     def get_meta(self, key: str, default: Any = None) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
