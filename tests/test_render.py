@@ -267,7 +267,13 @@ def test_parts_survive_a_write_and_a_broken_file(tmp_path) -> None:
     doc = _two_stories()
     api.write_brief(doc, tmp_path)
     first = (tmp_path / "brief.html").read_text(encoding="utf-8")
-    assert len(render.Parts.load(tmp_path / api.PARTS_FILE).stored) == 4  # two stories, md and html
+    parts = render.Parts.load(tmp_path / api.PARTS_FILE)
+    assert len(parts.stored) == 4  # two stories, md and html
+    assert any("<" in text for text in parts.stored.values())
+    saved = (tmp_path / api.PARTS_FILE).read_bytes()
+    for broken in (saved[:-1], b'{"md": "a JSON document, as they were once kept"}', "é".encode() * 3):
+        (tmp_path / api.PARTS_FILE).write_bytes(broken)
+        assert render.Parts.load(tmp_path / api.PARTS_FILE).stored == {}
     (tmp_path / api.PARTS_FILE).write_bytes(b"{not json")
     (tmp_path / api.STAMP_FILE).unlink()
     api.write_brief(doc, tmp_path)  # a damaged cache is only a cache
@@ -313,3 +319,13 @@ def test_two_statements_of_one_sentence_do_not_cite_it_as_their_own_also() -> No
              {"article": "b", "sentence": 2, "text": "both sides wanted to keep lines open"}]
     out = collapse_repeats(items, origin)
     assert len(out) == 1 and out[0]["also"] == [{"article": "b", "sentence": 2}], out
+
+
+def test_parts_are_read_back_as_written(tmp_path) -> None:
+    from newsweave import render
+
+    parts = render.Parts()
+    for key, text in {"html1": "<p>Zürich — 北京 \u2028 \"quoted\"</p>\n", "md1": "", "md2": "line\\n"}.items():
+        parts.get(key, lambda text=text: text)
+    parts.save(tmp_path / "parts")
+    assert render.Parts.load(tmp_path / "parts").stored == parts.used

@@ -314,14 +314,25 @@ class Parts:
             self._digests[id(s)] = known
         return known[1]
 
+    # The file: one line of JSON, [[key, length in bytes], ...], then the parts' UTF-8 one after another. The
+    # parts of a 10,000-article brief are ~100 MB of HTML: as one JSON document they took 0.7 s to read back.
+
     @classmethod
     def load(cls, path: str | Path) -> Parts:
         """The parts saved at `path`; none when it is missing or unreadable (they are only a cache)."""
         try:
-            data = orjson.loads(Path(path).read_bytes())
-        except (OSError, orjson.JSONDecodeError):
+            data = Path(path).read_bytes()
+            head, _, body = data.partition(b"\n")
+            index = orjson.loads(head)
+            if sum(n for _, n in index) != len(body):
+                return cls()  # cut short
+            stored, at = {}, 0
+            for key, n in index:
+                stored[key] = body[at: at + n].decode("utf-8")
+                at += n
+        except (OSError, ValueError, TypeError):  # orjson's and UTF-8's errors are ValueErrors
             return cls()
-        return cls(data if isinstance(data, dict) else None)
+        return cls(stored)
 
     def save(self, path: str | Path) -> None:
         """Keep the parts this render used (and no others); written beside, then renamed over the old file."""
@@ -329,7 +340,11 @@ class Parts:
             return
         path = Path(path)
         partial = path.with_name(f".{path.name}.partial")
-        partial.write_bytes(orjson.dumps(self.used))
+        texts = {k: v.encode("utf-8") for k, v in self.used.items()}
+        with partial.open("wb") as f:
+            f.write(orjson.dumps([[k, len(v)] for k, v in texts.items()]) + b"\n")
+            for v in texts.values():
+                f.write(v)
         os.replace(partial, path)
 
     def get(self, key: str, make: Callable[[], str]) -> str:
