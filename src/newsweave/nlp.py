@@ -125,7 +125,7 @@ _WRITE_EVERY = 5000  # parses held before they are written
 @contextmanager
 def stored_in(store: ParseStore) -> Iterator[None]:
     """Within the block, parses are read from and kept in `store` (the pipeline's workspace for a run): a
-    sentence parsed by an earlier run is read back (~1,800 sentences/s) instead of parsed (~230/s)."""
+    sentence parsed by an earlier run is read back (~6,000 sentences/s) instead of parsed (~230/s)."""
     kept = _Kept(store)
     _STORES.stack.append(kept)
     try:

@@ -26,7 +26,7 @@ from .model import Article, CopyRelation, Story
 if TYPE_CHECKING:
     from distributed import Client
 
-    from .pipeline import Analysis, Options
+    from .pipeline import Analysis, Job, Options
     from .workspace import Workspace
 
 
@@ -101,8 +101,8 @@ def ready(client: Client) -> None:
     client.run(_load_models)
 
 
-def analyse_stories(jobs: list[tuple[Story, list[Article], list[CopyRelation]]], options: Options,
-                    client: Client, workspace: Workspace | None = None) -> Iterator[tuple[int, Analysis]]:
+def analyse_stories(jobs: list[Job], options: Options, client: Client,
+                    workspace: Workspace | None = None) -> Iterator[tuple[int, Analysis]]:
     """(job index, analysis) for each (story, articles, copy relations touching them) job, in the order they
     finish, on the workers of `client`. Vectors the tasks computed go into `workspace`."""
     from distributed import as_completed
