@@ -318,6 +318,9 @@ def test_a_link_or_form_talking_to_the_reader_is_chrome_anywhere() -> None:
     assert len(cleaned.paragraphs) == 3 and not any("Sign up" in p or "Click" in p for p in cleaned.paragraphs)
     assert chrome_reason("Subscribe to our newsletter") == "call-to-action"
     assert chrome_reason("Voters were asked to sign up for the new register.") is None
+    assert chrome_reason("Share it with a friend!") == chrome_reason("Share this article with your friends.") \
+        == "call-to-action"
+    assert chrome_reason("Share prices rose with the harbour's first profit in years.") is None
 
 
 def test_lines_are_not_joined_across_a_line_removed_between_them() -> None:

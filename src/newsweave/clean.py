@@ -107,7 +107,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     # or download this game.", "Sign up for the free daily newsletter.").
     ("call-to-action", re.compile(
         r"^((click|tap) here\b|(sign up|subscribe|register)( now| today| free)?( for| to)\b[^.!?]{0,60}"
-        r"\b(newsletters?|alerts?|updates|emails?|briefings?)\b[^,;]{0,40}$)", re.I)),
+        r"\b(newsletters?|alerts?|updates|emails?|briefings?)\b[^,;]{0,40}$|"
+        r"share (it|this( \w+)?) with (a |your )?(friends?|family|others)\W*$)", re.I)),
     ("code-error", re.compile(
         r"((warning|notice|fatal error|parse error|deprecated)\s*:.*\bon line \d+|"
         r"\bundefined (variable|index|offset)\b|\.php\b|/home/\w+/|/public_html/|"
