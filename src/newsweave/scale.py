@@ -35,6 +35,7 @@ def client_for(scheduler: str | None, workers: int) -> Iterator[Client]:
     """A client of the cluster at `scheduler`, or of a local cluster of `workers` processes."""
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -45,8 +46,11 @@ def client_for(scheduler: str | None, workers: int) -> Iterator[Client]:
     logging.getLogger("distributed").setLevel(logging.ERROR)
     # One thread per worker process: spaCy and onnxruntime are not helped by threads sharing the GIL, and
     # onnxruntime is told to use one thread per process so that N workers use N cores.
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      host="127.0.0.1") as cluster, Client(cluster) as client:
+    # No dashboard, so no one reads the workers' statistical profile: sampling every task's stack every 10 ms
+    # is then pure cost (the config is handed to the worker processes as they start).
+    with dask.config.set({"distributed.worker.profile.enabled": False}), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                         host="127.0.0.1") as cluster, Client(cluster) as client:
         yield client
 
 
@@ -64,9 +68,17 @@ class _Carried:
         self.fresh.update({k: np.asarray(v, dtype=np.float16) for k, v in items.items()})
 
 
+def _one_core() -> None:
+    """Keep a worker process on one core: onnxruntime's own threads, and the tokenizer's (HF tokenizers
+    encodes a batch on every core through Rayon unless told not to; two workers doing so on two cores
+    fight). Dask's nanny already does the same for BLAS and OpenMP."""
+    os.environ.setdefault("NEWSWEAVE_THREADS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
 def _analyse(story: Story, articles: list[Article], copies: list[CopyRelation], options: Options,
              known: dict[str, np.ndarray]) -> tuple[Analysis, dict[str, np.ndarray]]:
-    os.environ.setdefault("NEWSWEAVE_THREADS", "1")
+    _one_core()
     from .pipeline import analyse_story
 
     model = embed.english()
@@ -89,7 +101,7 @@ def _known_vectors(workspace: Workspace | None, articles: list[Article]) -> dict
 
 def _load_models() -> None:
     """Load a worker's models (spaCy, MiniLM's session) before its first task, all workers at once."""
-    os.environ.setdefault("NEWSWEAVE_THREADS", "1")
+    _one_core()
     from . import nlp
 
     nlp.english()
