@@ -436,3 +436,13 @@ def test_picture_captions_and_credits_are_not_article_text() -> None:
     article, _ = result
     assert "crane" not in article.text and "Reuters" not in article.text and "Jane Roe" not in article.text
     assert all(f"repair number {k} " in article.text for k in range(6))
+
+
+def test_a_short_text_is_told_by_the_full_models_of_its_likeliest_languages() -> None:
+    from newsweave.ingest import detect_language
+
+    # The fast trigram pass alone reads both as other languages (Yoruba, Swahili): one-sentence articles.
+    assert detect_language("Kiri Tane won the race in Auckland.") == "en"
+    assert detect_language("Tunde Oba won the vote in Oyo.") == "en"
+    assert detect_language("Der Bürgermeister eröffnete gestern den Hafen.") == "de"
+    assert detect_language("El alcalde inauguró ayer el nuevo puerto.") == "es"
