@@ -997,14 +997,15 @@ def _pull_foreign(index: _Index, new_english: set[str], texts: _Texts,
 
     cfg = index.config
     hosts = [g for g in index.groups.values() if g.id and any(m in new_english for m in g.members)]
-    model = embed.multilingual() if hosts else None
-    if model is None:
+    if not hosts:
         return set()
     foreign = {sid: ids for sid, ids in foreign_only().items() if sid in index.groups and ids}
     host_ids = {g.id for g in hosts}
     attached = {aid: sid for aid, sid in list(satellites().items())[-max_satellites:]
                 if sid in index.groups and sid not in host_ids}
-    if not foreign and not attached:
+    # The model is loaded (~1 s) only when there is something to compare.
+    model = embed.multilingual() if foreign or attached else None
+    if model is None:
         return set()
     english = english_of([index.groups[sid] for sid in set(attached.values())])
     texts.vectors(model, [m for g in hosts for m in g.members if m in new_english] + list(attached)
