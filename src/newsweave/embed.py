@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -48,14 +48,18 @@ class VectorStore(Protocol):
     def put_vectors(self, items: dict[str, np.ndarray], model: str) -> None: ...
 
 
-class _RunStores(threading.local):
-    """The stores of the runs in progress, per thread (a workspace's connection belongs to its thread)."""
+T = TypeVar("T")
+
+
+class RunStack(threading.local, Generic[T]):
+    """The stores of the runs in progress, per thread: two runs in two threads (two web apps in one process)
+    each use their own workspace, whose connection belongs to its thread. The innermost run's is last."""
 
     def __init__(self) -> None:
-        self.stack: list[VectorStore] = []
+        self.stack: list[T] = []
 
 
-_RUN_STORES = _RunStores()
+_RUN_STORES: RunStack[VectorStore] = RunStack()
 
 
 @contextmanager

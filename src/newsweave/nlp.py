@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .embed import ModelMissing, text_key
+from .embed import ModelMissing, RunStack, text_key
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -110,15 +110,7 @@ class _Kept:
         self.pending = {}
 
 
-class _Stores(threading.local):
-    """The stores of the runs in progress, per thread: two runs in two threads (two web apps in one
-    process) each use their own workspace, whose connection belongs to its thread."""
-
-    def __init__(self) -> None:
-        self.stack: list[_Kept] = []
-
-
-_STORES = _Stores()
+_STORES: RunStack[_Kept] = RunStack()
 _WRITE_EVERY = 5000  # parses held before they are written
 
 
