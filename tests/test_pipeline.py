@@ -251,6 +251,8 @@ def test_a_big_batch_is_parsed_by_two_processes_with_the_same_parses() -> None:
         def rows(doc):
             return [(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in doc]
         assert [rows(d) for d in two] == [rows(d) for d in one]
+        # What the store keeps of each parse: Doc.to_bytes, made without srsly's per-call lookups.
+        assert all(nlp._dumps(d) == d.to_bytes(exclude=["tensor", "user_data"]) for d in one)
         stop = threading.Event()
         beside = threading.Thread(target=stop.wait)  # a thread beside it, as the web app's server runs
         beside.start()
