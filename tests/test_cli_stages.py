@@ -53,3 +53,22 @@ def test_counts_read_as_english() -> None:
     assert count(1, "story", "stories") == "1 story"
     assert count(3, "story", "stories") == "3 stories"
     assert count(1, "copy relation") == "1 copy relation" and count(0, "article") == "0 articles"
+
+
+def test_the_progress_display_in_a_terminal_runs_no_thread_so_parsing_may_use_a_second_process(
+        monkeypatch) -> None:
+    import io
+    import threading
+
+    from rich.console import Console
+
+    from newsweave import cli, nlp
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=screen, force_terminal=True, width=100))
+    with cli._progress(quiet=False) as progress:
+        task = progress.add_task("analysis", total=4)
+        progress.update(task, completed=1, total=4)
+        assert threading.active_count() == 1
+        assert nlp._processes(10 * nlp._TWO_PROCESSES_FROM) == 2
+    assert "analysis" in screen.getvalue() and "1/4" in screen.getvalue()  # it was drawn all the same

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -37,10 +38,29 @@ WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 
 
+class _Progress(Progress):
+    """Rich's progress display, redrawn on the pipeline's own updates (at most ten times a second) instead
+    of by a thread of its own: the parsing stage uses a second process only when this one runs no other
+    thread (a forked child could inherit a lock that thread holds), and it parses 1.7x as fast with it."""
+
+    _drawn = 0.0
+
+    def add_task(self, *args: Any, **kwargs: Any) -> Any:
+        task = super().add_task(*args, **kwargs)
+        self.refresh()
+        return task
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        if time.monotonic() - self._drawn >= 0.1:
+            self._drawn = time.monotonic()
+            self.refresh()
+
+
 def _progress(quiet: bool) -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=True,
-                    disable=quiet or not err.is_terminal)
+    return _Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                     TimeElapsedColumn(), console=err, transient=True, auto_refresh=False,
+                     disable=quiet or not err.is_terminal)
 
 
 def _do_ingest(ws: api.Workspace, inputs: list[str], fields: JsonFields, quiet: bool,
