@@ -446,3 +446,50 @@ def test_a_short_text_is_told_by_the_full_models_of_its_likeliest_languages() ->
     assert detect_language("Tunde Oba won the vote in Oyo.") == "en"
     assert detect_language("Der Bürgermeister eröffnete gestern den Hafen.") == "de"
     assert detect_language("El alcalde inauguró ayer el nuevo puerto.") == "es"
+
+
+def test_a_big_input_prepared_by_two_processes_gives_the_same_articles(tmp_path: Path) -> None:
+    # In a fresh process: this one may run threads other tests left, and then (rightly) does not fork.
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    towns = ["Veltmoor", "Ashgrove", "Brindlecombe", "Carrow Vale", "Dunmere", "Eskerby", "Fallowmead"]
+    for k in range(42):
+        town = towns[k % len(towns)]
+        outlet = "courier" if k % 3 == 0 else f"site{k}"
+        furniture = "<p>The Courier's valley desk, 14 Quay Street.</p>" \
+            if outlet == "courier" else ""
+        body = (f"<p>The harbour board of {town} voted on Tuesday to close pier {k} for repairs, its chair "
+                f"Ilse Marrow said. Boats will use the north quay until the work ends in {2030 + k % 5}.</p>"
+                f"<p>Fishermen in {town} said the closure would cost them {k + 3} days of landings, and asked "
+                "the board to pay for the longer trips. The board said it would decide next month.</p>"
+                + furniture)
+        (folder / f"{k:02d}.html").write_text(
+            f"<html><head><title>{town} closes pier {k}</title></head><body><article>{body}</article></body>"
+            f"</html>" if k != 7 else "<html><body><p>Too short.</p></body></html>")
+        (folder / f"{k:02d}.json").write_text(json.dumps({"text": body.replace("<p>", "").replace(
+            "</p>", "\n\n"), "title": f"{town} pier {k}", "url": f"https://{outlet}.example/{k}"}))
+    script = f"""
+import multiprocessing, json
+from newsweave import api, scale
+from newsweave.model import plain
+forks = []
+real = multiprocessing.get_context
+multiprocessing.get_context = lambda kind=None: forks.append(kind) or real(kind)
+def ingest(where):
+    ws = api.open_workspace(where)
+    report = api.ingest(ws, [{str(folder)!r}])
+    return [plain(a) for a in ws.articles()], [str(e) for e in report.errors]
+ahead = ingest({str(tmp_path / "a")!r})
+assert forks == ["fork"], forks
+scale.may_fork = lambda: False
+here = ingest({str(tmp_path / "b")!r})
+assert forks == ["fork"], forks
+# the outlet's repeated line, removed once seen three times: by this process, from the helpers' text
+furniture = sum(r["reason"] == "repeated-across-outlet" for a in ahead[0] for r in a["removed"])
+print(json.dumps([ahead == here, len(ahead[0]), ahead[1], furniture]))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    same, n, errors, furniture = json.loads(done.stdout)
+    assert same and n == 83 and furniture >= 10
+    assert len(errors) == 1 and "07.html" in errors[0] and "no article text" in errors[0]

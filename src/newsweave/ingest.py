@@ -575,6 +575,82 @@ class _OutletMemory:
                 frequent.add(ln)
 
 
+def _prepare(raw: RawDoc) -> tuple[RawDoc | InputError, tuple[Article, str] | InputError]:
+    """What `to_article` makes of `raw` before any outlet's repeated lines are known: the HTML's text, and
+    the article cleaned with no outlet lines (its result whenever the outlet has none yet)."""
+    if raw.html is not None and raw.text is None:
+        extracted = _extract_html(raw)
+        if isinstance(extracted, InputError):
+            return extracted, extracted
+        raw = extracted
+    return raw, to_article(raw)
+
+
+_AHEAD = 32  # documents prepared ahead of the one being stored
+_PREPARE_WAIT = 600.0  # seconds a document may take in a helper process before it is made here instead
+
+
+class _Ahead:
+    """Documents about to be stored, prepared (`_prepare`: HTML extraction, cleaning, language, sentences)
+    by two forked processes while this one stores them in order; each costs ~10-100 ms here, and nothing in
+    it depends on earlier articles but an outlet's repeated lines, which are rare and checked on arrival.
+    Used only where this process may fork (no other thread: not in the web app) and the input is big."""
+
+    def __init__(self, events: Iterator[tuple[str, Any]], workspace: Workspace) -> None:
+        self.events = events
+        self.workspace = workspace
+        self.window: list[tuple[str, Any, Any]] = []  # (kind, value, pending result or None)
+        self.pool: Any = None
+        self.fresh = 0  # documents seen that are not stored yet
+
+    def __iter__(self) -> Iterator[tuple[str, Any, tuple[RawDoc | InputError, Any] | None]]:
+        try:
+            while True:
+                while len(self.window) < _AHEAD and (event := next(self.events, None)) is not None:
+                    self.window.append((*event, None))
+                if not self.window:
+                    return
+                self._submit()
+                kind, value, pending = self.window.pop(0)
+                yield kind, value, self._result(pending)
+        finally:
+            if self.pool is not None:
+                self.pool.terminate()
+
+    def _submit(self) -> None:
+        # None: not looked at yet; False: made in this process (already stored, or too few to share out).
+        todo = [k for k, (kind, value, pending) in enumerate(self.window) if pending is None]
+        todo = [k for k in todo if self.window[k][0] in ("doc", "record")
+                and self.workspace.article_for_raw(raw_key(self.window[k][1])) is None]
+        self.fresh += len(todo)
+        if self.pool is None and self.fresh >= _AHEAD // 2:
+            from .scale import may_fork
+
+            if may_fork():
+                import multiprocessing
+
+                from .clean import _sentencizer
+
+                # Loaded before the fork, so the helpers share them instead of loading their own.
+                _language_detector()
+                _sentencizer("en")
+                self.pool = multiprocessing.get_context("fork").Pool(2)
+        for k, (kind, value, _) in enumerate(self.window):
+            if k in todo and self.pool is not None:
+                self.window[k] = (kind, value, self.pool.apply_async(_prepare, (value,)))
+            elif self.window[k][2] is None:
+                self.window[k] = (kind, value, False)
+
+    @staticmethod
+    def _result(pending: Any) -> tuple[RawDoc | InputError, Any] | None:
+        if pending is None or pending is False:
+            return None
+        try:
+            return pending.get(timeout=_PREPARE_WAIT)
+        except Exception:  # noqa: BLE001 - a helper died or timed out: the document is made here
+            return None
+
+
 def ingest(
     workspace: Workspace,
     paths: Iterable[str | Path] = (),
@@ -609,14 +685,20 @@ def ingest(
         pending_keys.clear()
         pending_inputs.clear()
 
-    def store(raw: RawDoc) -> None:
+    def store(raw: RawDoc, prepared: tuple[RawDoc | InputError, Any] | None) -> None:
         rkey = raw_key(raw)
         known = pending_keys.get(rkey) or workspace.article_for_raw(rkey)
         if known:
             workspace.add_source(known, raw.source)
             report.existing.append(known)
             return
-        result = to_article(raw, memory.lines(raw.outlet or outlet_of(raw.url)))
+        lines = memory.lines(raw.outlet or outlet_of(raw.url))
+        if prepared is None:
+            result = to_article(raw, lines)
+        else:
+            extracted, made = prepared
+            result = extracted if isinstance(extracted, InputError) else made if not lines \
+                else to_article(extracted, lines)
         if isinstance(result, InputError):
             fail(result)
             return
@@ -633,34 +715,50 @@ def ingest(
         if on_error:
             on_error(err)
 
-    for item in iter_inputs(paths):
-        if isinstance(item, InputError):
-            fail(item)
-            continue
-        if on_progress:
-            on_progress(str(item))
-        try:
-            key = _input_key(item)
-        except OSError as e:
-            fail(InputError(str(item), f"cannot read: {e.strerror or e}"))
-            continue
-        if workspace.input_done(key):
-            report.skipped_inputs += 1
-            continue
-        failed_before = len(report.errors)
-        for doc in read_path(item, fields, max_bytes):
-            if isinstance(doc, InputError):
-                fail(doc)
-            else:
-                store(doc)
-        # An input with errors stays unfinished: the next run reports its errors again (its good
-        # articles are found by raw key and not cleaned twice).
-        if len(report.errors) == failed_before:
-            pending_inputs.append((key, str(item)))
-    for raw in records:
-        if on_progress:
-            on_progress(raw.source)
-        store(raw)
+    def events() -> Iterator[tuple[str, Any]]:
+        """The inputs in order: ("fail", error), ("input", (key, path, done)) before an input's documents,
+        ("doc", raw) and ("done", (key, path)) after them; ("record", raw) for in-memory records."""
+        for item in iter_inputs(paths):
+            if isinstance(item, InputError):
+                yield "fail", item
+                continue
+            try:
+                key = _input_key(item)
+            except OSError as e:
+                yield "progress", str(item)
+                yield "fail", InputError(str(item), f"cannot read: {e.strerror or e}")
+                continue
+            done = workspace.input_done(key)
+            yield "input", (key, item, done)
+            if done:
+                continue
+            for doc in read_path(item, fields, max_bytes):
+                yield ("fail", doc) if isinstance(doc, InputError) else ("doc", doc)
+            yield "done", (key, item)
+        for raw in records:
+            yield "record", raw
+
+    failed_before = 0
+    for kind, value, prepared in _Ahead(events(), workspace):
+        if kind == "fail":
+            fail(value)
+        elif kind == "progress" and on_progress:
+            on_progress(value)
+        elif kind == "input":
+            if on_progress:
+                on_progress(str(value[1]))
+            if value[2]:
+                report.skipped_inputs += 1
+            failed_before = len(report.errors)
+        elif kind == "done":
+            # An input with errors stays unfinished: the next run reports its errors again (its good
+            # articles are found by raw key and not cleaned twice).
+            if len(report.errors) == failed_before:
+                pending_inputs.append((value[0], str(value[1])))
+        else:  # a document of an input, or a record
+            if kind == "record" and on_progress:
+                on_progress(value.source)
+            store(value, prepared)
     flush()
     return report
 

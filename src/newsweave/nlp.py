@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-import os
-import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -209,12 +207,10 @@ _TWO_PROCESSES_FROM = 400
 
 
 def _processes(n: int) -> int:
-    """Parsing processes for `n` new sentences: two on a big batch, when this process may fork safely (it
-    runs no other Python thread, as the web app's does, and is not itself a daemon, as a Dask worker is)."""
-    if n < _TWO_PROCESSES_FROM or (os.cpu_count() or 1) < 2 or threading.active_count() > 1 \
-            or multiprocessing.current_process().daemon:
-        return 1
-    return 2
+    """Parsing processes for `n` new sentences: two on a big batch, when this process may fork safely."""
+    from .scale import may_fork
+
+    return 2 if n >= _TWO_PROCESSES_FROM and may_fork() else 1
 
 
 def _parse_chunk(job: tuple[str, list[str], int]) -> list[bytes]:

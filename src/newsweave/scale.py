@@ -30,6 +30,17 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 
+def may_fork() -> bool:
+    """Whether this process may fork helpers: two cores or more, no other Python thread (a child would inherit
+    any lock such a thread holds: the web app's server, a deadline's timer), and not itself a daemon (a Dask
+    worker's process, whose children it could not wait for)."""
+    import multiprocessing
+    import threading
+
+    return (os.cpu_count() or 1) >= 2 and threading.active_count() == 1 \
+        and not multiprocessing.current_process().daemon
+
+
 @contextmanager
 def client_for(scheduler: str | None, workers: int) -> Iterator[Client]:
     """A client of the cluster at `scheduler`, or of a local cluster of `workers` processes."""
