@@ -352,3 +352,40 @@ def test_a_damaged_stored_parse_is_parsed_again_and_replaced(tmp_path: Path, mon
     for doc in (first, second):
         doc.pop("generated_at")
     assert json.dumps(first) == json.dumps(second)
+
+
+def test_stories_analysed_by_two_forked_processes_give_the_same_brief(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import textwrap
+
+    # In a fresh process: this one may run threads other tests left, and then (rightly) does not fork.
+    script = textwrap.dedent(f"""
+        import json
+        from newsweave import api, scale
+        forked = []
+        real = scale.analyse_forked
+        def spy(jobs, *a, **k):
+            forked.append(len(jobs))
+            yield from real(jobs, *a, **k)
+        scale.analyse_forked = spy
+        def brief(where):
+            with api.open_workspace(where) as ws:
+                api.ingest(ws, [str(api.sample_corpus())])
+                doc = api.to_dict(api.run(ws))
+                stored = ws.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+            doc.pop("generated_at")
+            return json.dumps(doc, sort_keys=True), stored
+        two, stored = brief({str(tmp_path / "a")!r})
+        assert forked and forked[0] >= 2, forked
+        scale.may_fork = lambda: False
+        one, stored_here = brief({str(tmp_path / "b")!r})
+        assert len(forked) == 1
+        assert two == one
+        print(stored, stored_here)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # the vectors the processes computed came back to the workspace: the next run does not embed them again
+    stored, stored_here = map(int, done.stdout.split())
+    assert stored == stored_here > 100

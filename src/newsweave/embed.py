@@ -72,6 +72,11 @@ def stored_in(store: VectorStore) -> Iterator[None]:
         _RUN_STORES.stack.remove(store)
 
 
+def forget_stores() -> None:
+    """Drop this thread's run stores (in a forked process: they belong to the parent)."""
+    _RUN_STORES.stack = []
+
+
 class _Embedder:
     """Vectors of texts, each distinct text embedded once: per process, and across runs in the store of the
     run (`stored_in`) or the model's own (`store`, as a Dask task sets it)."""

@@ -125,6 +125,11 @@ def stored_in(store: ParseStore) -> Iterator[None]:
         kept.write()
 
 
+def forget_stores() -> None:
+    """Drop this thread's run stores (in a forked process: they belong to the parent)."""
+    _STORES.stack = []
+
+
 def _model_name(lang: str) -> str:
     meta = MODELS[lang]().meta
     return f"{meta['lang']}_{meta['name']}-{meta['version']}"

@@ -61,8 +61,8 @@ class Options:
     max_story_articles: int = 300  # per story: a bigger story is analysed from a sample (one per source first)
     stage_seconds: float = 60.0  # a stage's deadline for one story, plus `sentence_seconds` per sentence
     sentence_seconds: float = 0.05
-    # Per-story analysis on a local Dask cluster of this many processes; by default in this process, whose
-    # sentence model already uses two cores (2 Dask workers were 1.03x that on ECB+, bench/pipeline.py dask).
+    # Per-story analysis on a local Dask cluster of this many processes; by default by two processes forked
+    # from this one when it may fork (`scale.may_fork`), else in this process.
     workers: int | None = None
     scheduler: str | None = None  # or on an existing Dask cluster (tcp://HOST:PORT)
 
@@ -365,6 +365,10 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
                 finished(todo[k], analysis)
     else:
         for batch in _parsed_batches(jobs, options):
+            if len(batch) > 1 and scale.may_fork():
+                for k, analysis in scale.analyse_forked([jobs[k] for k in batch], options, workspace):
+                    finished(todo[batch[k]], analysis)
+                continue
             for k in batch:
                 story, story_articles, story_copies = jobs[k]
                 finished(todo[k], analyse_story(story, story_articles, story_copies, options))

@@ -6,6 +6,9 @@ keeps its own per-process caches. The driver (the `newsweave run` process) submi
 largest first so the long ones do not finish last, and stores each result as it arrives; the brief is
 assembled in story order, so it is the same with and without Dask.
 
+Without a cluster, the same tasks run in two processes forked from the driver (`analyse_forked`), which
+inherit its loaded models and the parses of their stories' sentences.
+
 Sentence vectors travel with the tasks: the driver sends the stored vectors of a story's sentences, and the
 task sends back the ones it had to compute, which the driver stores, so a worker never embeds a sentence the
 workspace already has, and the next run does not embed again what a worker did.
@@ -99,6 +102,67 @@ def _analyse(story: Story, articles: list[Article], copies: list[CopyRelation], 
         return analyse_story(story, articles, copies, options), carried.fresh
     finally:
         model.store = None
+
+
+_STAGES = 6  # stages of a story's analysis, each with its own deadline
+_INHERITED: list[Any] = []  # in a forked process, the models it inherited
+
+
+def _forked() -> None:
+    """A forked analysis process starts on one core with models of its own making: the parent's onnxruntime
+    session relies on a thread pool that did not survive the fork, and the parent's run stores hold its SQLite
+    connection, which this process must not use (the vectors it needs travel with its tasks, as on Dask; the
+    parses of its stories' sentences it inherited, made just before the fork)."""
+    from . import nlp
+
+    _one_core()
+    # Kept, never freed: freeing the parent's session here waits forever on its pool's threads.
+    _INHERITED.extend(f() for f in (embed.english, embed.multilingual) if f.cache_info().currsize)
+    embed.english.cache_clear()
+    embed.multilingual.cache_clear()
+    embed.forget_stores()
+    nlp.forget_stores()
+
+
+def analyse_forked(jobs: list[Job], options: Options, workspace: Workspace | None = None,
+                   ) -> Iterator[tuple[int, Analysis]]:
+    """(job index, analysis) for each job, in the order they finish, by two processes forked from this one
+    (see `may_fork`): the same tasks as on Dask, without a cluster's start or its models loaded again. The
+    stories' sentences must be parsed before the call, so that the processes inherit the parses."""
+    if not jobs:
+        return
+    import multiprocessing
+
+    from .pipeline import analyse_story
+
+    order = sorted(range(len(jobs)), key=lambda k: -sum(len(a.sentences) for a in jobs[k][1]))
+    # The biggest story first, here: it loads what an analysis loads on first use (scikit-learn's clustering,
+    # the name lists, the stemmer, dateparser's locales: ~4 s), once, and both processes inherit it.
+    yield order[0], analyse_story(*jobs[order[0]], options)
+    order = order[1:]
+    tasks = [(*jobs[k], options, _known_vectors(workspace, jobs[k][1])) for k in order]
+    left = set(range(len(tasks)))
+    with multiprocessing.get_context("fork").Pool(2, initializer=_forked) as pool:
+        results = pool.imap_unordered(_analyse_indexed, enumerate(tasks))
+        while left:
+            # Each stage of a story has its deadline; a result later than all of them means a process died
+            # (the pool would wait for its task for ever): the stories left are analysed here instead.
+            limit = max(_STAGES * (options.stage_seconds + options.sentence_seconds
+                                   * sum(len(a.sentences) for a in tasks[i][1])) for i in left)
+            try:
+                i, (analysis, fresh) = results.next(timeout=limit)
+            except multiprocessing.TimeoutError:
+                break
+            left.discard(i)
+            if fresh and workspace is not None:
+                workspace.put_vectors(fresh, embed.MiniLM.name)
+            yield order[i], analysis
+    for i in sorted(left):
+        yield order[i], analyse_story(*jobs[order[i]], options)
+
+
+def _analyse_indexed(item: tuple[int, tuple[Any, ...]]) -> tuple[int, tuple[Analysis, dict[str, np.ndarray]]]:
+    return item[0], _analyse(*item[1])
 
 
 def _known_vectors(workspace: Workspace | None, articles: list[Article]) -> dict[str, np.ndarray]:
