@@ -382,6 +382,18 @@ def test_stories_analysed_by_two_forked_processes_give_the_same_brief(tmp_path: 
         one, stored_here = brief({str(tmp_path / "b")!r})
         assert len(forked) == 1
         assert two == one
+        # a helper that dies (killed, out of memory) leaves its stories to the run's own process
+        import os
+        from newsweave import pipeline
+        scale.may_fork = lambda: True
+        parent, analyse = os.getpid(), pipeline.analyse_story
+        def dies(*a, **k):
+            if os.getpid() != parent:
+                os._exit(1)
+            return analyse(*a, **k)
+        pipeline.analyse_story = dies
+        died, _ = brief({str(tmp_path / "c")!r})
+        assert len(forked) == 2 and died == one
         print(stored, stored_here)
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)

@@ -365,7 +365,7 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
                 finished(todo[k], analysis)
     else:
         for batch in _parsed_batches(jobs, options):
-            if len(batch) > 1 and scale.may_fork():
+            if len(batch) > 2 and scale.may_fork():
                 for k, analysis in scale.analyse_forked([jobs[k] for k in batch], options, workspace):
                     finished(todo[batch[k]], analysis)
                 continue

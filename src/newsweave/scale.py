@@ -132,6 +132,9 @@ def analyse_forked(jobs: list[Job], options: Options, workspace: Workspace | Non
     if not jobs:
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import TimeoutError as FuturesTimeout
+    from concurrent.futures.process import BrokenProcessPool
 
     from .pipeline import analyse_story
 
@@ -142,27 +145,30 @@ def analyse_forked(jobs: list[Job], options: Options, workspace: Workspace | Non
     order = order[1:]
     tasks = [(*jobs[k], options, _known_vectors(workspace, jobs[k][1])) for k in order]
     left = set(range(len(tasks)))
-    with multiprocessing.get_context("fork").Pool(2, initializer=_forked) as pool:
-        results = pool.imap_unordered(_analyse_indexed, enumerate(tasks))
-        while left:
-            # Each stage of a story has its deadline; a result later than all of them means a process died
-            # (the pool would wait for its task for ever): the stories left are analysed here instead.
-            limit = max(_STAGES * (options.stage_seconds + options.sentence_seconds
-                                   * sum(len(a.sentences) for a in tasks[i][1])) for i in left)
-            try:
-                i, (analysis, fresh) = results.next(timeout=limit)
-            except multiprocessing.TimeoutError:
-                break
-            left.discard(i)
+    # Each stage of a story has its deadline: results later than all of them mean a helper is stuck.
+    limit = sum(_STAGES * (options.stage_seconds + options.sentence_seconds * sum(len(a.sentences) for a in t[1]))
+                for t in tasks)
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"), initializer=_forked)
+    stuck = False
+    try:
+        futures = {pool.submit(_analyse, *task): i for i, task in enumerate(tasks)}
+        for future in as_completed(futures, timeout=limit):
+            analysis, fresh = future.result()
+            left.discard(futures[future])
             if fresh and workspace is not None:
                 workspace.put_vectors(fresh, embed.MiniLM.name)
-            yield order[i], analysis
+            yield order[futures[future]], analysis
+    except BrokenProcessPool:  # a helper died (killed, out of memory): its stories are analysed here
+        pass
+    except FuturesTimeout:
+        stuck = True
+    finally:
+        if stuck:  # the executor has no public way to stop a worker that never returns
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+        pool.shutdown(wait=not stuck, cancel_futures=True)
     for i in sorted(left):
         yield order[i], analyse_story(*jobs[order[i]], options)
-
-
-def _analyse_indexed(item: tuple[int, tuple[Any, ...]]) -> tuple[int, tuple[Analysis, dict[str, np.ndarray]]]:
-    return item[0], _analyse(*item[1])
 
 
 def _known_vectors(workspace: Workspace | None, articles: list[Article]) -> dict[str, np.ndarray]:
