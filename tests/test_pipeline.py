@@ -362,7 +362,8 @@ def test_stories_analysed_by_two_forked_processes_give_the_same_brief(tmp_path: 
     # In a fresh process: this one may run threads other tests left, and then (rightly) does not fork.
     script = textwrap.dedent(f"""
         import json
-        from newsweave import api, scale
+        from newsweave import api, pipeline, scale
+        pipeline._FORK_FROM = 10  # the sample corpus is small
         forked = []
         real = scale.analyse_forked
         def spy(jobs, *a, **k):
@@ -384,7 +385,6 @@ def test_stories_analysed_by_two_forked_processes_give_the_same_brief(tmp_path: 
         assert two == one
         # a helper that dies (killed, out of memory) leaves its stories to the run's own process
         import os
-        from newsweave import pipeline
         scale.may_fork = lambda: True
         parent, analyse = os.getpid(), pipeline.analyse_story
         def dies(*a, **k):

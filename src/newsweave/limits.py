@@ -45,6 +45,7 @@ def deadline(seconds: float) -> Iterator[None]:
         with lock:
             state["done"] = True
         timer.cancel()
+        timer.join()  # gone before the next fork (`scale.may_fork` counts threads)
         if state["fired"]:
             # The exception may still be pending if the block ended just as it fired: clear it, so it cannot
             # surface later in unrelated code, and say so here instead.

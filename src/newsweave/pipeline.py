@@ -227,6 +227,18 @@ def _parsed_batches(jobs: list[Job], options: Options) -> Iterator[list[int]]:
             batch, wanted = [], {}
 
 
+# Sentences to embed, at least, for a batch's stories to be analysed by two forked processes: below it (a
+# run that adds a few articles to stories whose sentences are stored) the analysis is mostly loading and
+# short Python work, which the helpers' own start and the tasks' transfer cost more than they save.
+_FORK_FROM = 1000
+
+
+def _unembedded(workspace: Workspace, jobs: list[Job]) -> int:
+    """Distinct English sentences of the jobs' articles with no stored vector."""
+    keys = list({embed.text_key(s) for _, arts, _ in jobs for a in arts if a.language == "en" for s in a.sentences})
+    return len(keys) - len(workspace.vectors(keys, embed.MiniLM.name))
+
+
 # Modules that only show, store or serve what the analysis made: a change to them keeps stored analyses.
 _NOT_ANALYSIS = {"api.py", "brief.py", "cli.py", "render.py", "search.py", "web.py", "workspace.py"}
 
@@ -365,7 +377,7 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
                 finished(todo[k], analysis)
     else:
         for batch in _parsed_batches(jobs, options):
-            if len(batch) > 2 and scale.may_fork():
+            if len(batch) > 2 and _unembedded(workspace, [jobs[k] for k in batch]) >= _FORK_FROM and scale.may_fork():
                 for k, analysis in scale.analyse_forked([jobs[k] for k in batch], options, workspace):
                     finished(todo[batch[k]], analysis)
                 continue

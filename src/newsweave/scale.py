@@ -143,6 +143,10 @@ def analyse_forked(jobs: list[Job], options: Options, workspace: Workspace | Non
     # the name lists, the stemmer, dateparser's locales: ~4 s), once, and both processes inherit it.
     yield order[0], analyse_story(*jobs[order[0]], options)
     order = order[1:]
+    if not may_fork():  # a thread started meanwhile (by whoever consumes these results)
+        for k in order:
+            yield k, analyse_story(*jobs[k], options)
+        return
     tasks = [(*jobs[k], options, _known_vectors(workspace, jobs[k][1])) for k in order]
     left = set(range(len(tasks)))
     # Each stage of a story has its deadline: results later than all of them mean a helper is stuck.
