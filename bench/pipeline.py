@@ -5,6 +5,7 @@
     .venv/bin/python bench/pipeline.py incremental      # +100 articles into a 10,000-article workspace
     .venv/bin/python bench/pipeline.py big              # one story of 5,000 articles
     .venv/bin/python bench/pipeline.py dask             # story analysis on 1 vs 2 local Dask workers
+    .venv/bin/python bench/pipeline.py helpers --n 300  # parsing, ingest and analysis with forked helpers or not
 
 Baselines named in the output, run in the same command: for a fresh run, the same pipeline with the
 stored analyses ignored is the run itself, so the figure is articles/s against the issue's 4.6/s
@@ -209,9 +210,67 @@ def dask(n_articles: int) -> None:
               "the analysis in this process (what `run` does without --workers)")
 
 
+_HELPERS = """
+import hashlib, json, sys, tempfile, time
+sys.path.insert(0, {bench!r})
+from pipeline import DATA, ecb_records, timed_run
+from newsweave import api, pipeline, scale
+from newsweave.model import plain
+if {alone!r}:
+    scale.may_fork = lambda: False
+with tempfile.TemporaryDirectory() as tmp:
+    ws = api.open_workspace(tmp)
+    t0 = time.perf_counter()
+    api.ingest(ws, [], ecb_records()[:{n}])
+    ingest_s = time.perf_counter() - t0
+    run_s, marks, brief = timed_run(ws)
+    doc = api.to_dict(brief)
+    doc.pop("generated_at")
+    digest = lambda x: hashlib.sha256(json.dumps(x, sort_keys=True).encode()).hexdigest()
+    print(json.dumps([ingest_s, marks["analysis"], run_s, digest(doc), digest([plain(a) for a in ws.articles()])]))
+"""
+
+
+def helpers(n_articles: int) -> None:
+    """The pipeline's helper processes, each against this process alone: parsing 4,000 ECB+ sentences
+    (newsweave's two forked processes, spaCy's own n_process=2, one process), then ingest and a fresh run of
+    `n_articles` ECB+ articles in a new process with helpers and in one without (`scale.may_fork` off)."""
+    import subprocess
+
+    from newsweave import clean, nlp
+
+    rows = [json.loads(line) for line in (DATA / "ecbplus" / "articles.jsonl").open()][:400]
+    sentences = list(dict.fromkeys(s for r in rows for s in clean.split_sentences(r["text"].split("\n"), "en")[0]))
+    sentences = sentences[:4000]
+    model = nlp.english()
+    list(model.pipe(sentences[:20]))
+    t0 = time.perf_counter()
+    list(model.pipe(sentences, batch_size=256))
+    one = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    list(model.pipe(sentences, batch_size=256, n_process=2))
+    spacy_two = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    [nlp._loads(b, "en") for b in nlp._parse_forked(sentences, "en", 256)]
+    ours = time.perf_counter() - t0
+    n = len(sentences)
+    print(f"parsing {n} sentences: one process {n / one:.0f}/s; spaCy n_process=2 {n / spacy_two:.0f}/s "
+          f"({one / spacy_two:.2f}x); two forked processes {n / ours:.0f}/s ({one / ours:.2f}x one, "
+          f"{spacy_two / ours:.2f}x spaCy's)")
+    out = {}
+    for alone in (True, False):
+        script = _HELPERS.format(bench=str(Path(__file__).parent), alone=alone, n=n_articles)
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        out[alone] = json.loads(done.stdout.strip().splitlines()[-1])
+    (i1, a1, r1, b1, s1), (i2, a2, r2, b2, s2) = out[True], out[False]
+    print(f"{n_articles} ECB+ articles, new process each: ingest {i1:.1f} s alone, {i2:.1f} s with helpers "
+          f"({i1 / i2:.2f}x; same articles: {s1 == s2}); fresh run {r1:.1f} s alone, {r2:.1f} s with helpers "
+          f"({r1 / r2:.2f}x; analysis {a1:.1f} -> {a2:.1f} s; same brief: {b1 == b2})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["ecb", "aeb", "incremental", "big", "dask"])
+    parser.add_argument("what", choices=["ecb", "aeb", "incremental", "big", "dask", "helpers"])
     parser.add_argument("--base", type=int, default=10_000)
     parser.add_argument("--added", type=int, default=100)
     parser.add_argument("--n", type=int, default=5000)
@@ -227,6 +286,8 @@ def main() -> None:
         incremental(args.base, args.added)
     elif args.what == "big":
         big(args.n)
+    elif args.what == "helpers":
+        helpers(min(args.n, 982))
     else:
         dask(min(args.n, 982))
 
