@@ -236,7 +236,7 @@ _FORK_FROM = 1000
 def _unembedded(workspace: Workspace, jobs: list[Job]) -> int:
     """Distinct English sentences of the jobs' articles with no stored vector."""
     keys = list({embed.text_key(s) for _, arts, _ in jobs for a in arts if a.language == "en" for s in a.sentences})
-    return len(keys) - len(workspace.vectors(keys, embed.MiniLM.name))
+    return len(keys) - workspace.count_vectors(keys, embed.MiniLM.name)
 
 
 # Modules that only show, store or serve what the analysis made: a change to them keeps stored analyses.

@@ -345,6 +345,15 @@ class Workspace:
                 out[k] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
         return out
 
+    def count_vectors(self, keys: list[str], model: str) -> int:
+        """How many of the text hashes `keys` have a stored vector of `model` (without reading them)."""
+        n = 0
+        for start in range(0, len(keys), 500):
+            chunk = keys[start: start + 500]
+            q = f"SELECT COUNT(*) FROM embeddings WHERE model=? AND key IN ({','.join('?' * len(chunk))})"
+            n += self.conn.execute(q, [model, *chunk]).fetchone()[0]
+        return n
+
     def put_vectors(self, items: dict[str, Any], model: str) -> None:
         """Keep sentence vectors across runs (float16: half the space, cosines equal to 3 decimals)."""
         import numpy as np
