@@ -377,7 +377,7 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
                 finished(todo[k], analysis)
     else:
         for batch in _parsed_batches(jobs, options):
-            if len(batch) > 2 and _unembedded(workspace, [jobs[k] for k in batch]) >= _FORK_FROM and scale.may_fork():
+            if len(batch) > 2 and scale.may_fork() and _unembedded(workspace, [jobs[k] for k in batch]) >= _FORK_FROM:
                 for k, analysis in scale.analyse_forked([jobs[k] for k in batch], options, workspace):
                     finished(todo[batch[k]], analysis)
                 continue
