@@ -493,3 +493,17 @@ print(json.dumps([ahead == here, len(ahead[0]), ahead[1], furniture]))
     same, n, errors, furniture = json.loads(done.stdout)
     assert same and n == 83 and furniture >= 10
     assert len(errors) == 1 and "07.html" in errors[0] and "no article text" in errors[0]
+
+
+def test_an_article_made_with_other_outlet_lines_is_reused_only_when_they_clean_it_the_same() -> None:
+    from newsweave.ingest import to_article
+
+    raw = RawDoc(source="a.txt", text="Subscribe to the Quay Courier\n\nThe harbour board of Veltmoor voted on "
+                 "Tuesday to close the north pier for repairs, its chair said.\n\nBoats will use the south "
+                 "quay until the work ends next spring, the board said.", outlet="courier")
+    made = to_article(raw)
+    assert not isinstance(made, InputError)
+    assert to_article(raw, frozenset({"visit the quay courier shop"}), like=made) is made
+    again = to_article(raw, frozenset({"subscribe to the quay courier"}), like=made)
+    assert not isinstance(again, InputError) and again is not made
+    assert "Subscribe" not in again[0].text and again == to_article(raw, frozenset({"subscribe to the quay courier"}))

@@ -493,8 +493,12 @@ def _extract_html(raw: RawDoc) -> RawDoc | InputError:
 _FRAGMENT = re.compile(r"^[a-z]?\w{0,4}\.$|^[a-z]")
 
 
-def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple[Article, str] | InputError:
-    """Clean a raw doc into an article and its text hash (the identity of its wording)."""
+def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset(),
+               like: tuple[Article, str] | None = None) -> tuple[Article, str] | InputError:
+    """Clean a raw doc into an article and its text hash (the identity of its wording).
+
+    `like`: this raw doc's article made with other outlet lines; returned as it is when these lines clean the
+    text the same way (language and sentences, most of the cost, depend only on the cleaned text)."""
     if raw.html is not None and raw.text is None:
         extracted = _extract_html(raw)
         if isinstance(extracted, InputError):
@@ -505,6 +509,9 @@ def to_article(raw: RawDoc, outlet_lines: frozenset[str] = frozenset()) -> tuple
     assert raw.text is not None
     title = normalize(raw.title) if raw.title else None
     cleaned = clean_text(raw.text, title=title, outlet_lines=outlet_lines)
+    if like is not None and (like[0].text, like[0].title, like[0].removed) == (cleaned.text, cleaned.title,
+                                                                             cleaned.removed):
+        return like
     # Detected once, from the cleaned text: sentence splitting follows the language's rules.
     language = (raw.language or "").lower()[:2] or (language_of(cleaned.paragraphs) if cleaned.paragraphs else "en")
     sentences, para_of = split_sentences(cleaned.paragraphs, language)
@@ -575,15 +582,16 @@ class _OutletMemory:
                 frequent.add(ln)
 
 
-def _prepare(raw: RawDoc) -> tuple[RawDoc | InputError, tuple[Article, str] | InputError]:
-    """What `to_article` makes of `raw` before any outlet's repeated lines are known: the HTML's text, and
-    the article cleaned with no outlet lines (its result whenever the outlet has none yet)."""
+def _prepare(raw: RawDoc, lines: frozenset[str]) -> tuple[RawDoc | InputError, tuple[Article, str] | InputError,
+                                                          frozenset[str]]:
+    """What `to_article` makes of `raw` with its outlet's repeated `lines` as known when it was sent: the
+    HTML's text, the article, and those lines (the article stands if they are still the outlet's lines)."""
     if raw.html is not None and raw.text is None:
         extracted = _extract_html(raw)
         if isinstance(extracted, InputError):
-            return extracted, extracted
+            return extracted, extracted, lines
         raw = extracted
-    return raw, to_article(raw)
+    return raw, to_article(raw, lines), lines
 
 
 _AHEAD = 32  # documents prepared ahead of the one being stored
@@ -596,14 +604,16 @@ class _Ahead:
     it depends on earlier articles but an outlet's repeated lines, which are rare and checked on arrival.
     Used only where this process may fork (no other thread: not in the web app) and the input is big."""
 
-    def __init__(self, events: Iterator[tuple[str, Any]], workspace: Workspace) -> None:
+    def __init__(self, events: Iterator[tuple[str, Any]], workspace: Workspace,
+                 lines_of: Callable[[RawDoc], frozenset[str]]) -> None:
         self.events = events
         self.workspace = workspace
+        self.lines_of = lines_of  # the repeated lines of a document's outlet, as known now
         self.window: list[tuple[str, Any, Any]] = []  # (kind, value, pending result or None)
         self.pool: Any = None
         self.fresh = 0  # documents seen that are not stored yet
 
-    def __iter__(self) -> Iterator[tuple[str, Any, tuple[RawDoc | InputError, Any] | None]]:
+    def __iter__(self) -> Iterator[tuple[str, Any, tuple[RawDoc | InputError, Any, frozenset[str]] | None]]:
         try:
             while True:
                 while len(self.window) < _AHEAD and (event := next(self.events, None)) is not None:
@@ -637,12 +647,12 @@ class _Ahead:
                 self.pool = multiprocessing.get_context("fork").Pool(2)
         for k, (kind, value, _) in enumerate(self.window):
             if k in todo and self.pool is not None:
-                self.window[k] = (kind, value, self.pool.apply_async(_prepare, (value,)))
+                self.window[k] = (kind, value, self.pool.apply_async(_prepare, (value, self.lines_of(value))))
             elif self.window[k][2] is None:
                 self.window[k] = (kind, value, False)
 
     @staticmethod
-    def _result(pending: Any) -> tuple[RawDoc | InputError, Any] | None:
+    def _result(pending: Any) -> tuple[RawDoc | InputError, Any, frozenset[str]] | None:
         if pending is None or pending is False:
             return None
         try:
@@ -685,20 +695,24 @@ def ingest(
         pending_keys.clear()
         pending_inputs.clear()
 
-    def store(raw: RawDoc, prepared: tuple[RawDoc | InputError, Any] | None) -> None:
+    def lines_of(raw: RawDoc) -> frozenset[str]:
+        return memory.lines(raw.outlet or outlet_of(raw.url))
+
+    def store(raw: RawDoc, prepared: tuple[RawDoc | InputError, Any, frozenset[str]] | None) -> None:
         rkey = raw_key(raw)
         known = pending_keys.get(rkey) or workspace.article_for_raw(rkey)
         if known:
             workspace.add_source(known, raw.source)
             report.existing.append(known)
             return
-        lines = memory.lines(raw.outlet or outlet_of(raw.url))
+        lines = lines_of(raw)
         if prepared is None:
             result = to_article(raw, lines)
         else:
-            extracted, made = prepared
-            result = extracted if isinstance(extracted, InputError) else made if not lines \
-                else to_article(extracted, lines)
+            # The outlet may have gained repeated lines (from the documents stored since this one was sent).
+            extracted, made, sent = prepared
+            result = extracted if isinstance(extracted, InputError) else made if lines == sent \
+                else to_article(extracted, lines, like=None if isinstance(made, InputError) else made)
         if isinstance(result, InputError):
             fail(result)
             return
@@ -739,7 +753,7 @@ def ingest(
             yield "record", raw
 
     failed_before = 0
-    for kind, value, prepared in _Ahead(events(), workspace):
+    for kind, value, prepared in _Ahead(events(), workspace, lines_of):
         if kind == "fail":
             fail(value)
         elif kind == "progress" and on_progress:
