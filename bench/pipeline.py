@@ -6,6 +6,7 @@
     .venv/bin/python bench/pipeline.py big              # one story of 5,000 articles
     .venv/bin/python bench/pipeline.py dask             # story analysis on 1 vs 2 local Dask workers
     .venv/bin/python bench/pipeline.py helpers --n 300  # parsing, ingest and analysis with forked helpers or not
+    .venv/bin/python bench/pipeline.py floor            # the least work a brief needs, against the 20/s and 5/s goals
 
 Baselines named in the output, run in the same command: for a fresh run, the same pipeline with the
 stored analyses ignored is the run itself, so the figure is articles/s against the issue's 4.6/s
@@ -121,6 +122,15 @@ def _in_new_process(rounds: int, base: int, end: int, tmp: str, name: str) -> st
     return f"{done.stdout.strip()}; {time.perf_counter() - t0:.1f} s with the interpreter's start and imports"
 
 
+def _wall(command: list[str]) -> float:
+    """Seconds a command takes from start to exit, as a user at a shell waits for it."""
+    import subprocess
+
+    t0 = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=True)
+    return time.perf_counter() - t0
+
+
 def incremental(base: int, added: int) -> None:
     """A no-change run and +`added` articles on a workspace of `base`: in this process, as `newsweave serve`
     runs them after earlier runs (models loaded, recent parses and vectors in memory), and in a new process,
@@ -142,8 +152,9 @@ def incremental(base: int, added: int) -> None:
               + "; ".join(f"{k} {v:.2f} s" for k, v in marks.items()) + ")")
         ws.close()
         print(f"  no-change run, new process (as `newsweave run`): {_in_new_process(rounds, base, base, tmp, 'ws')}")
-        shutil.copytree(Path(tmp) / "ws", Path(tmp) / "cold")
-        shutil.copytree(out, Path(tmp) / "cold-brief")
+        for name in ("cold", "cli"):
+            shutil.copytree(Path(tmp) / "ws", Path(tmp) / name)
+            shutil.copytree(out, Path(tmp) / f"{name}-brief")
         ws = api.open_workspace(Path(tmp) / "ws")
         t0 = time.perf_counter()
         api.ingest(ws, [], records[base:])
@@ -154,6 +165,12 @@ def incremental(base: int, added: int) -> None:
               + f"); against the first run {first:.0f} s")
         print(f"  +{added} articles, new process (as `newsweave ingest` + `run`): "
               f"{_in_new_process(rounds, base, base + added, tmp, 'cold')}")
+        added_file = Path(tmp) / "added.jsonl"
+        added_file.write_text("".join(json.dumps(r) + "\n" for r in records[base:]))
+        cli = [sys.executable, "-m", "newsweave.cli", "run", "-w", str(Path(tmp) / "cli"), "-o",
+               str(Path(tmp) / "cli-brief"), "--quiet"]
+        print(f"  +{added} articles with the CLI (`newsweave run added.jsonl`, wall clock from the shell): "
+              f"{_wall([*cli, str(added_file)]):.1f} s; then nothing new (`newsweave run`): {_wall(cli):.2f} s")
         print(f"  peak RSS {peak_gb():.2f} GB")
 
 
@@ -268,9 +285,62 @@ def helpers(n_articles: int) -> None:
           f"({r1 / r2:.2f}x; analysis {a1:.1f} -> {a2:.1f} s; same brief: {b1 == b2})")
 
 
+_NER_ONLY = ["tagger", "parser", "attribute_ruler", "lemmatizer"]
+
+
+def _entities_of(sentences: list[str]) -> int:
+    from newsweave import nlp
+
+    return sum(len(d.ents) for d in nlp.english().pipe(sentences, batch_size=256, disable=_NER_ONLY))
+
+
+def floor(name: str, goal: float, records: list[dict] | None = None, paths: list[str] | None = None) -> None:
+    """The work no brief can skip, with both cores, against the time a goal of `goal` articles/s allows:
+    ingest (text, cleaning, language, sentences; with its helpers), spaCy's entity recogniser alone over every
+    distinct English sentence in two forked processes (the people and organisations of a story are read from
+    all its sentences; tagger, parser and lemmatiser off), and one MiniLM vector per article (stories compare
+    articles by title and lead). The full parse (newsweave's two forked processes) is the baseline."""
+    import multiprocessing
+
+    from newsweave import embed, nlp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = api.open_workspace(tmp)
+        t0 = time.perf_counter()
+        api.ingest(ws, paths or [], records or [])
+        ingest_s = time.perf_counter() - t0
+        articles = list(ws.articles())
+        ws.close()
+    english = [a for a in articles if a.language == "en"]
+    sentences = list(dict.fromkeys(s for a in english for s in a.sentences))
+    model = nlp.english()
+    list(model.pipe(sentences[:20]))
+    half = len(sentences) // 2
+    t0 = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_entities_of, [sentences[:half], sentences[half:]])
+    ner_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    list(nlp._parse_forked(sentences, "en", 256))
+    parse_s = time.perf_counter() - t0
+    texts = [" ".join([a.title or "", *a.sentences[:2]]) for a in articles]
+    minilm = embed.english()
+    minilm._embed(texts[:8])
+    t0 = time.perf_counter()
+    minilm._embed(texts)
+    embed_s = time.perf_counter() - t0
+    least = ingest_s + ner_s + embed_s
+    budget = len(articles) / goal
+    print(f"{name}: {len(articles)} articles ({len(english)} English), {len(sentences)} distinct English sentences")
+    print(f"  ingest {ingest_s:.1f} s + entities alone {ner_s:.1f} s ({len(sentences) / ner_s:.0f} sentences/s; "
+          f"the full parse {parse_s:.1f} s, {parse_s / ner_s:.2f}x) + one MiniLM vector per article {embed_s:.1f} s "
+          f"= {least:.1f} s, at most {len(articles) / least:.1f} articles/s before stories, copies, claims, "
+          f"summaries and the brief; the goal of {goal:g}/s allows {budget:.1f} s ({least / budget:.2f}x of it)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["ecb", "aeb", "incremental", "big", "dask", "helpers"])
+    parser.add_argument("what", choices=["ecb", "aeb", "incremental", "big", "dask", "helpers", "floor"])
     parser.add_argument("--base", type=int, default=10_000)
     parser.add_argument("--added", type=int, default=100)
     parser.add_argument("--n", type=int, default=5000)
@@ -288,6 +358,9 @@ def main() -> None:
         big(args.n)
     elif args.what == "helpers":
         helpers(min(args.n, 982))
+    elif args.what == "floor":
+        floor("ECB+", 20, records=ecb_records())
+        floor("AEB", 5, paths=[str(DATA / "aeb" / "html")])
     else:
         dask(min(args.n, 982))
 

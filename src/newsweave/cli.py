@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -185,6 +186,10 @@ def run(
         err.print(f"{count(len(brief.articles), 'article')}, {count(len(brief.stories), 'story', 'stories')}")
     said = "brief unchanged (nothing new), still at" if unchanged else "brief written to"
     out.print(f"{said} {written['html']}\n  also {written['md']} and {written['json']}")
+    # The process ends here: the brief's objects are left to the operating system instead of being walked by
+    # the collections Python runs at exit (0.5-0.7 s of a 3 s no-change run on 10,000 articles).
+    del brief
+    gc.freeze()
     raise typer.Exit(1 if failed else 0)
 
 
