@@ -368,3 +368,53 @@ def test_a_second_run_with_nothing_new_says_so_and_keeps_the_files(sample: Run) 
     assert again.exit_code == 0, again.output[-3000:]
     assert "brief unchanged (nothing new)" in again.output
     assert (html.stat().st_mtime_ns, html.read_bytes()) == before
+
+
+def test_a_run_with_nothing_new_reads_nothing_but_a_changed_input_option_or_file_runs_again(
+        sample: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from newsweave import api
+
+    out = tmp_path / "out"
+    shutil.copytree(sample.out, out)  # mtimes kept: the brief's files are as the sample run wrote them
+    calls: list[int] = []
+    real_run = api.run
+    monkeypatch.setattr(api, "run", lambda *a, **k: calls.append(1) or real_run(*a, **k))
+
+    def again(*extra: str) -> str:
+        result = CliRunner().invoke(app, ["run", "--out", str(out), *extra])
+        assert result.exit_code == 0, result.output[-3000:]
+        return result.output
+
+    said = again()
+    assert calls == [] and "brief unchanged (nothing new)" in said
+    assert f"{len(sample.doc['articles'])} articles, {len(sample.doc['stories'])} stories" in said
+
+    assert "brief written to" in again("--sentences", "3") and calls == [1]  # another option: another brief
+    assert "brief unchanged" in again("--sentences", "3") and calls == [1]
+
+    md = out / "brief.md"
+    md.write_text("edited", "utf-8")
+    again("--sentences", "3")
+    assert calls == [1, 1] and md.read_text("utf-8").startswith("# newsweave brief")  # an edited file: written again
+
+    extra = tmp_path / "new.txt"
+    extra.write_text("Harbour workers in Veltmoor walked out on Monday over pay, their union said. The port "
+                     "authority said talks would resume on Thursday.", "utf-8")
+    said = again(str(extra), "--sentences", "3")
+    assert calls == [1, 1, 1] and "brief written to" in said  # a new article: the pipeline runs
+    assert any(a["source"].endswith("new.txt") for a in json.loads((out / "brief.json").read_text())["articles"])
+
+
+def test_a_brief_cut_short_by_a_deadline_is_never_taken_as_current(tmp_path: Path) -> None:
+    from newsweave import api
+    from newsweave.model import Brief
+
+    whole = Brief(articles=[], copies=[], stories=[], generated_at="2026-01-01T00:00:00+00:00")
+    api.write_brief(whole, tmp_path, source="k1")
+    assert api.current_brief(tmp_path, "k1") == {"articles": 0, "stories": 0, "notes": []}
+    assert api.current_brief(tmp_path, "k2") is None
+    cut = Brief(articles=[], copies=[], stories=[], generated_at="2026-01-01T00:00:00+00:00", complete=False)
+    api.write_brief(cut, tmp_path, source="k1")
+    assert api.current_brief(tmp_path, "k1") is None

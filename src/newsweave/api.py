@@ -71,13 +71,49 @@ PARTS_FILE = ".brief-parts"
 STAMP_FILE = ".brief-stamp"
 
 
-def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
+def brief_source(workspace: Workspace, options: Options | None = None) -> str:
+    """A key of everything a run's brief is made from: the workspace's articles and their sources, the options,
+    the analysing code, and whether the multilingual model is installed (the brief says when it is not).
+    Everything else a run reads (stories, copy relations, stored analyses) is derived from these."""
+    from .embed import multilingual_available
+    from .pipeline import code_version
+
+    doc = [workspace.content_key(), (options or Options()).fingerprint(), code_version(),
+           multilingual_available()]
+    return hashlib.blake2b(orjson.dumps(doc, default=str), digest_size=16).hexdigest()
+
+
+def current_brief(out_dir: str | Path, source: str) -> dict[str, Any] | None:
+    """When the brief in `out_dir` was written, whole, from `source` (see `brief_source`) and its files are as
+    written: its article and story counts and its notes, so a run with nothing new can stop here. Else None."""
+    out = Path(out_dir)
+    stamp = _read_stamp(out / STAMP_FILE)
+    if not stamp or stamp.get("source") != source:
+        return None
+    now = _stamp(brief_paths(out), stamp["key"])
+    return stamp.get("summary") if now is not None and now["files"] == stamp["files"] else None
+
+
+def brief_paths(out: Path) -> dict[str, Path]:
+    """Where `write_brief` puts brief.json, brief.md and brief.html in `out`."""
+    return {"json": out / "brief.json", "md": out / "brief.md", "html": out / "brief.html"}
+
+
+def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path, source: str | None = None) -> dict[str, Path]:
     """Write brief.json, brief.md and brief.html into `out_dir`; returns their paths. Stories rendered by an
     earlier write into the same folder, unchanged since, are not rendered again; when the whole brief is the
-    one already there (apart from its time), the files are left as they are, `generated_at` included."""
+    one already there (apart from its time), the files are left as they are, `generated_at` included.
+
+    `source`: the key of what the brief was made from (`brief_source`, taken before the run), kept beside it
+    for `current_brief` when the brief is whole (no analysis ran out of time)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "brief.json", "md": out / "brief.md", "html": out / "brief.html"}
+    paths = brief_paths(out)
+    if isinstance(brief, Brief) and source is not None and brief.complete:
+        summary = {"articles": len(brief.articles), "stories": len(brief.stories), "notes": list(brief.notes)}
+        remembered = {"source": source, "summary": summary}
+    else:
+        remembered = {}
     with bulk():
         doc = brief if isinstance(brief, dict) else brief_mod.to_dict(brief)
         body = brief_mod.encode(doc)
@@ -91,7 +127,10 @@ def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str,
         content.update(render.PAGE_CODE.encode())
         key = content.hexdigest()
         now = _stamp(paths, key)
-        if now is not None and now == _read_stamp(out / STAMP_FILE):
+        before = _read_stamp(out / STAMP_FILE) or {}
+        if now is not None and now == {k: before.get(k) for k in ("key", "files")}:
+            if (before.get("source"), before.get("summary")) != (remembered.get("source"), remembered.get("summary")):
+                _write_stamp(out, {**now, **remembered})
             return paths
         parts = render.Parts.load(out / PARTS_FILE)
         data = {"json": body, "md": render.to_markdown(doc, parts).encode("utf-8"),
@@ -103,11 +142,15 @@ def write_brief(brief: Brief | dict[str, Any], out_dir: str | Path) -> dict[str,
         partial.write_bytes(data[kind])
         os.replace(partial, path)
     parts.save(out / PARTS_FILE)
-    stamp = out / STAMP_FILE
-    partial = stamp.with_name(f".{stamp.name}.partial")
-    partial.write_bytes(orjson.dumps(_stamp(paths, key)))
-    os.replace(partial, stamp)
+    _write_stamp(out, {**(_stamp(paths, key) or {}), **remembered})
     return paths
+
+
+def _write_stamp(out: Path, stamp: dict[str, Any]) -> None:
+    path = out / STAMP_FILE
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(orjson.dumps(stamp))
+    os.replace(partial, path)
 
 
 def _stamp(paths: dict[str, Path], key: str) -> dict[str, Any] | None:

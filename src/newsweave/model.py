@@ -185,6 +185,7 @@ class Brief:
     stories: list[StoryBrief]
     generated_at: str
     notes: list[str] = field(default_factory=list)  # what the run could not do, once each
+    complete: bool = True  # False when a story's analysis ran out of time (not stored: the next run tries again)
 
 
 def _builder(tp: Any) -> Callable[[Any], Any]:

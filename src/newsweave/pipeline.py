@@ -395,4 +395,5 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
         not embed.multilingual_available()
     return Brief(articles=articles, copies=copies, stories=[a.brief for a in results],
                  generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                 notes=_notes(articles, results, multilingual_missing))
+                 notes=_notes(articles, results, multilingual_missing),
+                 complete=all(a.complete for a in results))

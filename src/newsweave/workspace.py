@@ -12,6 +12,7 @@ transaction up to `lock_wait` seconds (env NEWSWEAVE_LOCK_WAIT, default 600) bef
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -158,6 +159,18 @@ class Workspace:
 
     def close(self) -> None:
         self.conn.close()
+
+    def content_key(self) -> str:
+        """A key of what a brief is made from here: the articles, in the order they were stored, and where each
+        was read. Rows of both tables are only ever added (an article's id is a hash of its outlet and
+        wording), so the key changes exactly when an article or a source is added."""
+        h = hashlib.blake2b(digest_size=16)
+        for table in ("SELECT id, source FROM articles ORDER BY seq",
+                      "SELECT article_id, source FROM article_sources ORDER BY rowid"):
+            for a, b in self.conn.execute(table):
+                h.update(f"{a}\x1f{b}\x1e".encode())
+            h.update(b"\x1d")
+        return h.hexdigest()
 
     def _retry(self, attempt: Callable[[], _T]) -> _T:
         """`attempt()` again while the database is locked by another process, up to `lock_wait` seconds."""
