@@ -269,8 +269,7 @@ def story_keys(stories: list[Story], relations: list[list[CopyRelation]], by_id:
                options: Options) -> list[str]:
     """The fingerprint of each story's analysis (see `fingerprint`)."""
     installed = nlp.installed()
-    return [fingerprint(s, rs, options, {(by_id[a].language or "en").lower()[:2] for a in s.articles
-                                         if a in by_id} & installed)
+    return [fingerprint(s, rs, options, {nlp.language(by_id[a]) for a in s.articles if a in by_id} & installed)
             for s, rs in zip(stories, relations, strict=True)]
 
 
